@@ -1,0 +1,154 @@
+"""What a request asks for: frozen models built from the query string, and search-text cleaning."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+NAME_MAX_LENGTH = 500
+MAX_PAGE = 10_000_000  # deeper than any table we hold; keeps OFFSET in range
+PRICE_LIMIT = Decimal("100000000")  # numeric(10,2) holds less than this
+Sort = Literal["relevance", "id", "price_asc", "price_desc", "newest", "oldest"]
+
+
+class InvalidPage(Exception):
+    """A page that is not a positive integer or lies past the last one (answered 404, as before)."""
+
+
+class ParamError(Exception):
+    """One or more query parameters are invalid; each entry names the parameter."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+def _price(value: str | None, field: str, allow_infinity: bool) -> Decimal | None:
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if allow_infinity and text.lower() in {"infinity", "inf", "+infinity", "+inf"}:
+        return None
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not price.is_finite():
+        raise ValueError("must be a finite number")
+    if abs(price) >= PRICE_LIMIT:
+        raise ValueError(f"must be less than {PRICE_LIMIT}")
+    return price
+
+
+def clean_search_text(text: str) -> str:
+    """Normalise user search text: NFC, no control characters, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class ListParams(BaseModel):
+    """Filters, ordering and paging shared by both endpoints."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=100)
+    category: str | None = Field(None, max_length=200)
+    website: tuple[str, ...] = ()
+    min_price: Decimal | None = Field(None, alias="minPrice")
+    max_price: Decimal | None = Field(None, alias="maxPrice")
+    sort: Sort = "id"
+    include_expired: bool = False
+
+    @field_validator("category")
+    @classmethod
+    def _blank_category_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _price_range(self) -> "ListParams":
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError("minPrice must not be greater than maxPrice")
+        return self
+
+
+class SearchParams(ListParams):
+    """A name search: the list filters plus the text typed into the search box."""
+
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    sort: Sort = "relevance"
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _clean_name(cls, value: str) -> str:
+        cleaned = clean_search_text(value) if isinstance(value, str) else value
+        if cleaned == "":
+            raise ValueError("must not be blank")
+        return cleaned
+
+
+def _page(query: Mapping[str, str]) -> int:
+    raw = query.get("page")
+    if raw is None or raw == "":
+        return 1
+    try:
+        page = int(raw)
+    except ValueError:
+        raise InvalidPage() from None
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidPage()
+    return page
+
+
+def _last(query, key: str) -> str | None:
+    """The last value of a repeated key, as Django's QueryDict.get() gives it."""
+    values = query.getall(key, []) if hasattr(query, "getall") else ([query[key]] if key in query else [])
+    return values[-1] if values else None
+
+
+def parse(model: type[ListParams], query, *, page_size: int = 50) -> ListParams:
+    """Build `model` from a query string multidict; raise InvalidPage or ParamError."""
+    errors: list[dict[str, str]] = []
+    raw: dict[str, object] = {"page": _page(query), "page_size": page_size}
+    for field, allow_inf in (("minPrice", False), ("maxPrice", True)):
+        try:
+            raw[field] = _price(_last(query, field), field, allow_inf)
+        except ValueError as exc:
+            errors.append({"field": field, "message": str(exc)})
+    for key in ("category", "sort", "page_size", "name"):
+        value = _last(query, key)
+        if value is not None:
+            raw[key] = value
+    if "name" in model.model_fields and "name" not in raw:
+        errors.append({"field": "name", "message": "is required"})
+    websites = [w.strip() for w in query.getall("website", []) if w.strip()] if hasattr(query, "getall") else []
+    raw["website"] = tuple(dict.fromkeys(websites))
+    include_expired = _last(query, "include_expired")
+    if include_expired is not None:
+        raw["include_expired"] = include_expired
+    if errors:
+        raise ParamError(errors)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamError(_pydantic_errors(exc)) from None
+
+
+_FIELD_NAMES = {"min_price": "minPrice", "max_price": "maxPrice"}
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]]
+        field = _FIELD_NAMES.get(loc[0], loc[0]) if loc else "minPrice"
+        message = error["msg"].removeprefix("Value error, ")
+        if not loc:  # model-level check: the price range
+            field = "minPrice"
+        errors.append({"field": field, "message": message})
+    return errors
