@@ -80,7 +80,7 @@ COUNT_SQL = "SELECT count(*) FROM instrument WHERE {where}"
 def list_page(params: ListParams) -> Query:
     """One page of listings, filtered and ordered, with one extra row to tell if more exist."""
     args: list[Any] = []
-    where = _where(where_clauses(params, args))
+    where = filtered_where(params, args)
     args += [params.page_size + 1, (params.page - 1) * params.page_size]
     text = LIST_SQL.format(
         columns=LISTING_COLUMNS, where=where, order=_order(params),
@@ -91,7 +91,7 @@ def list_page(params: ListParams) -> Query:
 
 def list_count(params: ListParams) -> Query:
     args: list[Any] = []
-    return Query(COUNT_SQL.format(where=_where(where_clauses(params, args))), tuple(args))
+    return Query(COUNT_SQL.format(where=filtered_where(params, args)), tuple(args))
 
 
 def like_pattern(text: str) -> str:
@@ -113,7 +113,7 @@ SEARCH_MATCH = """(
 SEARCH_SQL = """
 SELECT {columns}
 FROM instrument
-WHERE {match} AND {where}
+WHERE {where}
 ORDER BY {order}
 LIMIT {limit} OFFSET {offset}
 """
@@ -126,27 +126,33 @@ RELEVANCE_ORDER = """
     id
 """
 
-SEARCH_COUNT_SQL = "SELECT count(*) FROM instrument WHERE {match} AND {where}"
 
 
-def _search_args(params: SearchParams) -> list[Any]:
-    return [params.name, like_pattern(params.name)]
+def filtered_where(params: ListParams, args: list[Any]) -> str:
+    """The whole WHERE condition of a list or search request (text match and filters).
+
+    Facets and counts reuse it so they always agree with the page.
+    """
+    clauses = []
+    if isinstance(params, SearchParams):
+        args += [params.name, like_pattern(params.name)]
+        clauses.append(SEARCH_MATCH)
+    return _where(clauses + where_clauses(params, args))
 
 
 def search_page(params: SearchParams) -> Query:
     """One page of name-search results in relevance (or the requested) order."""
-    args = _search_args(params)
-    where = _where(where_clauses(params, args))
+    args: list[Any] = []
+    where = filtered_where(params, args)
     args += [params.page_size + 1, (params.page - 1) * params.page_size]
     order = RELEVANCE_ORDER if params.sort == "relevance" else _order(params)
     text = SEARCH_SQL.format(
-        columns=LISTING_COLUMNS, match=SEARCH_MATCH, where=where, order=order,
+        columns=LISTING_COLUMNS, where=where, order=order,
         limit=f"${len(args) - 1}", offset=f"${len(args)}",
     )
     return Query(text, tuple(args))
 
 
 def search_count(params: SearchParams) -> Query:
-    args = _search_args(params)
-    where = _where(where_clauses(params, args))
-    return Query(SEARCH_COUNT_SQL.format(match=SEARCH_MATCH, where=where), tuple(args))
+    args: list[Any] = []
+    return Query(COUNT_SQL.format(where=filtered_where(params, args)), tuple(args))

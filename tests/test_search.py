@@ -1,0 +1,80 @@
+"""GET /searchInstrument: the old backend's substring guarantee, relevance order, validation."""
+
+import pytest
+
+from .conftest import insert, listing
+
+
+async def _links(client, query: str) -> list[str]:
+    resp = await client.get(f"/searchInstrument/?{query}")
+    assert resp.status == 200, await resp.text()
+    return [r["link"].rsplit("/", 1)[1] for r in (await resp.json())["results"]]
+
+
+async def test_every_name_containing_the_text_is_found(client, database_url):
+    names = [
+        "Guitarra Fender Stratocaster", "FENDER jazz bass", "Amplificador Fender-Twin", "Telecaster (fender)",
+        "Fenderson drums", "Gibson Les Paul", "Pedal Boss DS-1", "xxFENDERxx vintage",
+    ]
+    await insert(database_url, [listing(n, name=name) for n, name in enumerate(names)])
+    found = await _links(client, "name=fender")
+    expected = {str(n) for n, name in enumerate(names) if "fender" in name.lower()}
+    assert expected <= set(found)
+    assert "5" not in found and "6" not in found
+
+
+async def test_substring_with_like_wildcards_is_literal(client, database_url):
+    await insert(database_url, [listing(1, name="Oferta 100% original"), listing(2, name="Oferta 1000 original")])
+    assert await _links(client, "name=100%25") == ["1"]
+    assert await _links(client, "name=a_b") == []
+
+
+async def test_whole_words_rank_above_partial_matches(client, database_url):
+    await insert(database_url, [
+        listing(1, name="Fenderson bass amp"),
+        listing(2, name="Guitarra Fender Stratocaster"),
+        listing(3, name="Stratocaster copy, not a Fender"),
+        listing(4, name="Fender"),
+    ])
+    found = await _links(client, "name=fender stratocaster")
+    assert found[0] == "2"  # the phrase itself
+    assert found[1] == "3"  # both words, not as a phrase
+    assert await _links(client, "name=fender") in (["4", "2", "3", "1"], ["4", "3", "2", "1"])
+
+
+async def test_search_filters_combine_with_the_text(client, database_url):
+    from decimal import Decimal
+
+    await insert(database_url, [
+        listing(1, name="Korg Minilogue", category="teclados", price=Decimal("400")),
+        listing(2, name="Korg Minilogue XD", category="sintetizadores", price=Decimal("550")),
+        listing(3, name="Korg Minilogue", category="teclados", price=Decimal("900")),
+    ])
+    assert sorted(await _links(client, "name=minilogue&category=Teclados")) == ["1", "3"]
+    assert await _links(client, "name=minilogue&category=teclados&maxPrice=500") == ["1"]
+    assert await _links(client, "name=minilogue&minPrice=500&maxPrice=Infinity&sort=price_asc") == ["2", "3"]
+
+
+async def test_search_pages_keep_the_name_in_neighbour_urls(client, database_url):
+    from yarl import URL
+
+    await insert(database_url, [listing(n, name=f"Bajo Yamaha {n}") for n in range(60)])
+    body = await (await client.get("/searchInstrument/?name=bajo")).json()
+    assert body["count"] == 60 and body["total_pages"] == 2
+    assert dict(URL(body["next"]).query) == {"name": "bajo", "page": "2"}
+    assert (await client.get("/searchInstrument/?name=bajo&page=3")).status == 404
+
+
+@pytest.mark.parametrize("query", ["", "name=", "name=%20%20", "name=" + "x" * 501])
+async def test_missing_blank_or_overlong_name_is_400(client, query):
+    resp = await client.get(f"/searchInstrument?{query}")
+    assert resp.status == 400
+    assert [e["field"] for e in (await resp.json())["errors"]] == ["name"]
+
+
+@pytest.mark.parametrize("text", ["'", '"', "&|!", "a:*", "<->", "\\", "%00", "😀🎸", "drop table instrument;--"])
+async def test_odd_text_is_searched_never_an_error(client, database_url, text):
+    await insert(database_url, [listing(1, name="Guitarra")])
+    resp = await client.get("/searchInstrument", params={"name": text})
+    assert resp.status in (200, 400)
+    assert resp.status == 200 or "name" in (await resp.json())["detail"]
