@@ -1,0 +1,73 @@
+-- depends: 0001.instrument
+-- Completions for the search box and "did you mean": frequent words and two-word phrases
+-- of the live listings' names, with how many live listings contain each. Precomputed by
+-- searchsvc_refresh_suggestions() (after every load) so that a keystroke costs one index probe.
+
+CREATE TABLE search_suggestion (
+    folded text PRIMARY KEY,          -- searchsvc_fold(phrase): what the typed text is compared with
+    phrase text NOT NULL,             -- shown to the user: the most common lower-case spelling
+    words smallint NOT NULL CHECK (words IN (1, 2)),
+    listings integer NOT NULL CHECK (listings > 0)  -- live listings whose name contains it
+);
+
+-- Prefixes: folded ~>=~ $1 AND folded ~<~ $1 || U&'\+10FFFF' (byte order, no collation).
+CREATE INDEX search_suggestion_prefix_idx ON search_suggestion (folded text_pattern_ops);
+-- Near matches (typos): folded % $1, ordered by folded <-> $1.
+CREATE INDEX search_suggestion_trgm_idx ON search_suggestion USING gin (folded gin_trgm_ops);
+
+-- Replace the table's content from the live listings. Words are runs of letters and digits of
+-- the lower-cased name; stop words (Spanish or English) and bare numbers are no suggestions,
+-- and a phrase never starts or ends with a stop word. Readers keep seeing the old rows until
+-- the refresh commits (DELETE + INSERT, no lock that blocks them).
+CREATE FUNCTION searchsvc_refresh_suggestions(min_word_listings integer DEFAULT 2,
+                                              min_phrase_listings integer DEFAULT 3)
+    RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    refreshed integer;
+BEGIN
+    CREATE TEMP TABLE suggestion_token ON COMMIT DROP AS
+    SELECT DISTINCT t.id, t.phrase, t.words
+    FROM (
+        SELECT l.id, l.tokens[i] AS phrase, 1 AS words
+        FROM (
+            SELECT id, array_remove(regexp_split_to_array(lower(name), '[^[:alnum:]]+'), '') AS tokens
+            FROM instrument
+            WHERE expiration IS NULL OR expiration >= CURRENT_DATE
+        ) AS l, generate_subscripts(l.tokens, 1) AS i
+        UNION ALL
+        SELECT l.id, l.tokens[i] || ' ' || l.tokens[i + 1], 2
+        FROM (
+            SELECT id, array_remove(regexp_split_to_array(lower(name), '[^[:alnum:]]+'), '') AS tokens
+            FROM instrument
+            WHERE expiration IS NULL OR expiration >= CURRENT_DATE
+        ) AS l, generate_series(1, cardinality(l.tokens) - 1) AS i
+    ) AS t;
+
+    DELETE FROM search_suggestion;
+
+    INSERT INTO search_suggestion (folded, phrase, words, listings)
+    SELECT folded,
+           mode() WITHIN GROUP (ORDER BY phrase),
+           min(words),
+           count(DISTINCT id)
+    FROM (SELECT id, phrase, words, searchsvc_fold(phrase) AS folded FROM suggestion_token) AS t
+    GROUP BY folded
+    HAVING count(DISTINCT id) >= CASE WHEN min(words) = 1 THEN min_word_listings ELSE min_phrase_listings END;
+
+    -- drop what nobody types: stop words, numbers, one-letter words, phrases around stop words
+    DELETE FROM search_suggestion s
+    WHERE (s.words = 1 AND (length(s.folded) < 2 OR s.folded ~ '^[0-9]+$'
+                            OR to_tsvector('searchsvc_es', s.folded) = ''::tsvector
+                            OR to_tsvector('searchsvc_en', s.folded) = ''::tsvector))
+       OR (s.words = 2 AND (to_tsvector('searchsvc_es', split_part(s.folded, ' ', 1)) = ''::tsvector
+                            OR to_tsvector('searchsvc_en', split_part(s.folded, ' ', 1)) = ''::tsvector
+                            OR to_tsvector('searchsvc_es', split_part(s.folded, ' ', 2)) = ''::tsvector
+                            OR to_tsvector('searchsvc_en', split_part(s.folded, ' ', 2)) = ''::tsvector));
+
+    SELECT count(*) INTO refreshed FROM search_suggestion;
+    ANALYZE search_suggestion;
+    RETURN refreshed;
+END
+$$;

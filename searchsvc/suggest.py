@@ -1,0 +1,185 @@
+"""Search-box completions (GET /suggest) and "did you mean": parameters, SQL and response models.
+
+Both read `search_suggestion` (migration 0005): the frequent words and two-word phrases of the
+live listings, accent- and case-folded, with how many live listings contain each; it is rebuilt by
+searchsvc_refresh_suggestions() after every load, so a keystroke costs one or two index probes.
+No I/O here: views.py runs the queries through db.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from .params import ParamError, SearchParams, clean_search_text
+from .sql import Query, filtered_where
+
+Q_MAX_LENGTH = 100
+NEAR_MIN_LENGTH = 3  # trigrams say little about one or two letters: those only complete
+SIMILARITY_THRESHOLD = "0.3"  # pg_trgm's `%`: how close a typo must be to a known word
+TRIGRAM_SETTINGS = {"pg_trgm.similarity_threshold": SIMILARITY_THRESHOLD}
+CACHE_MAX_AGE_S = 300  # completions change only when the table is refreshed (after each load)
+DID_YOU_MEAN_BELOW = 3  # a search with fewer results than this offers a correction
+# did-you-mean prefers the frequent words: a word 1000x more frequent may be 1000x less similar by
+# FREQUENCY_WEIGHT * ln(1000) ~ 0.1 similarity (a typo sellers make a few times loses to the real word)
+FREQUENCY_WEIGHT = 0.15
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of `text`, split as the suggestion table splits names (letters and digits)."""
+    return [word for word in _NOT_WORD.split(text.lower()) if word]
+
+
+class SuggestParams(BaseModel):
+    """What the search box has typed so far."""
+
+    model_config = {"frozen": True}
+
+    q: str = Field(min_length=1, max_length=Q_MAX_LENGTH)
+    limit: int = Field(10, ge=1, le=50)
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        return clean_search_text(value) if isinstance(value, str) else value
+
+    @property
+    def typed(self) -> str:
+        """The typed words as the table stores them (before accent folding, which SQL does)."""
+        return " ".join(words_of(self.q))
+
+
+def parse(query: Mapping[str, str]) -> SuggestParams:
+    """SuggestParams from the query string; ParamError naming `q` or `limit`."""
+    raw = {key: query[key] for key in ("q", "limit") if key in query}
+    if "q" not in raw:
+        raise ParamError([{"field": "q", "message": "is required"}])
+    try:
+        return SuggestParams.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamError([
+            {"field": str(error["loc"][0]), "message": error["msg"]} for error in exc.errors(include_url=False)
+        ]) from None
+
+
+# Rebuilds search_suggestion from the live listings; returns how many words and phrases it kept.
+REFRESH_SQL = "SELECT searchsvc_refresh_suggestions()"
+
+
+# $1 the typed words, $2 how many. Text-pattern (byte) order makes `folded ~>=~ p AND folded ~<~ p||max`
+# exactly "starts with p", and the btree answers it with a plain range scan, even in a generic plan.
+PREFIX_SQL = r"""
+SELECT phrase, listings
+FROM search_suggestion
+WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ searchsvc_fold($1) || U&'\+10FFFF'
+ORDER BY listings DESC, folded
+LIMIT $2
+"""
+
+# Completions first (most listings first), then near matches (closest first) to fill the list.
+PREFIX_AND_NEAR_SQL = r"""
+WITH prefixed AS (
+    SELECT phrase, listings, folded
+    FROM search_suggestion
+    WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ searchsvc_fold($1) || U&'\+10FFFF'
+    ORDER BY listings DESC, folded
+    LIMIT $2
+), near AS (
+    SELECT phrase, listings, folded, folded <-> searchsvc_fold($1) AS distance
+    FROM search_suggestion
+    WHERE folded % searchsvc_fold($1)
+    ORDER BY distance, listings DESC, folded
+    LIMIT $2
+)
+SELECT phrase, listings
+FROM (
+    SELECT phrase, listings, 1 AS tier, -listings::float8 AS rank, folded FROM prefixed
+    UNION ALL
+    SELECT phrase, listings, 2, distance, folded FROM near
+    WHERE folded NOT IN (SELECT folded FROM prefixed)
+) AS found
+ORDER BY tier, rank, folded
+LIMIT $2
+"""
+
+
+def suggestions(params: SuggestParams) -> Query:
+    """Completions of the typed text; near matches too once it is long enough for trigrams."""
+    typed = params.typed
+    text = PREFIX_AND_NEAR_SQL if len(typed) >= NEAR_MIN_LENGTH else PREFIX_SQL
+    return Query(text, (typed, params.limit))
+
+
+def suggestion_settings(params: SuggestParams) -> dict[str, str]:
+    """The transaction settings suggestions need (the `%` threshold when near matches are looked up)."""
+    return TRIGRAM_SETTINGS if len(params.typed) >= NEAR_MIN_LENGTH else {}
+
+
+class Suggestion(BaseModel):
+    text: str = Field(description="The completed word or phrase, as most listings spell it")
+    count: int = Field(description="Live listings containing it (as of the last refresh)")
+
+
+class SuggestionList(BaseModel):
+    query: str
+    suggestions: list[Suggestion]
+
+    @classmethod
+    def build(cls, params: SuggestParams, rows: Sequence[Mapping[str, Any]]) -> "SuggestionList":
+        return cls(
+            query=params.q,
+            suggestions=[Suggestion(text=row["phrase"], count=row["listings"]) for row in rows],
+        )
+
+
+# $1 the typed words in order. Each word of 3+ letters that is not a stop word or a number is
+# replaced by the known word closest to it, frequent words preferred; the trigram index finds
+# the candidates (`%`), `<->` orders them.
+DID_YOU_MEAN_SQL = """
+SELECT typed.word, searchsvc_fold(typed.word) AS folded, best.phrase AS correction, best.folded AS correction_folded
+FROM unnest($1::text[]) WITH ORDINALITY AS typed(word, position)
+LEFT JOIN LATERAL (
+    SELECT s.phrase, s.folded
+    FROM search_suggestion s
+    WHERE s.words = 1 AND s.folded % searchsvc_fold(typed.word)
+    ORDER BY (s.folded <-> searchsvc_fold(typed.word)) - {weight} * ln(s.listings), s.folded
+    LIMIT 1
+) AS best ON length(typed.word) >= {min_length}
+    AND typed.word !~ '^[0-9]+$'
+    AND to_tsvector('searchsvc_es', typed.word) <> ''::tsvector
+    AND to_tsvector('searchsvc_en', typed.word) <> ''::tsvector
+ORDER BY typed.position
+""".format(weight=FREQUENCY_WEIGHT, min_length=NEAR_MIN_LENGTH)
+
+
+def typed_words(name: str) -> list[str]:
+    """The words of a search to correct: excluded words (`-word`) and quotes left out."""
+    return [word for token in name.split() if not token.startswith("-") for word in words_of(token)]
+
+
+def corrections(name: str) -> Query | None:
+    """The per-word correction query for a search text, or None when it has no words."""
+    words = typed_words(name)
+    return Query(DID_YOU_MEAN_SQL, (words,)) if words else None
+
+
+def corrected_text(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """The search text with each corrected word replaced, or None when no word changed."""
+    if not any(row["correction_folded"] not in (None, row["folded"]) for row in rows):
+        return None
+    return " ".join(row["correction"] if row["correction"] is not None else row["word"] for row in rows)
+
+
+PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM instrument WHERE {where} LIMIT {limit}) AS found"
+
+
+def probe(params: SearchParams, name: str) -> Query:
+    """How many rows (up to DID_YOU_MEAN_BELOW) the same search with text `name` would find."""
+    args: list[Any] = []
+    corrected = type(params).model_validate({**params.model_dump(), "name": name})  # re-derive from the text
+    where = filtered_where(corrected, args)
+    return Query(PROBE_SQL.format(where=where, limit=DID_YOU_MEAN_BELOW), tuple(args))
