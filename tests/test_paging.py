@@ -1,0 +1,135 @@
+"""Counting and deep pages: `count_exact`, the estimated count above the limit, and pages that
+start from a remembered anchor yet hold the same rows as OFFSET would give."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from searchsvc import paging, sql
+from searchsvc.app import create_app
+from searchsvc.params import ListParams
+
+from .conftest import insert, listing
+
+
+@pytest.fixture
+async def capped_client(aiohttp_client, settings):
+    """The app with a count limit so low that the small fixtures exceed it."""
+    return await aiohttp_client(await create_app(settings.model_copy(update={"count_exact_limit": 10})))
+
+
+def varied(n: int) -> dict:
+    """Listings with repeated prices and dates (ties the sorts must break by id), some expired or unpriced."""
+    return listing(
+        n, name=f"Fender {n}" if n % 2 else f"Yamaha {n}",
+        price=None if n % 11 == 0 else Decimal(n * 37 % 9 * 100),
+        publish=None if n % 13 == 0 else date(2026, 1, 1) + timedelta(days=n % 5),
+        expiration=date(2020, 1, 1) if n % 7 == 0 else None,
+        category="bajos" if n % 3 == 0 else "guitarras",
+    )
+
+
+async def test_small_results_are_counted_exactly(client, database_url):
+    await insert(database_url, [listing(n) for n in range(120)])
+    first = await (await client.get("/listInstrument")).json()
+    assert (first["count"], first["total_pages"], first["count_exact"]) == (120, 3, True)
+    last = await (await client.get("/listInstrument?page=3")).json()
+    assert (last["count"], last["count_exact"], len(last["results"])) == (120, True, 20)
+    search = await (await client.get("/searchInstrument/?name=listing&category=guitarras")).json()
+    assert (search["count"], search["count_exact"]) == (120, True)
+
+
+async def test_above_the_limit_the_count_is_an_estimate(capped_client, database_url):
+    await insert(database_url, [listing(n) for n in range(120)])
+    body = await (await capped_client.get("/listInstrument")).json()
+    assert body["count_exact"] is False
+    assert 60 <= body["count"] <= 240  # the planner's estimate of 120 rows, not the limit
+    assert body["total_pages"] == -(-body["count"] // 50)
+    assert len(body["results"]) == 50 and body["next"] is not None
+
+
+async def test_an_estimate_never_contradicts_the_rows_seen(capped_client, database_url):
+    await insert(database_url, [listing(n) for n in range(120)])
+    second = await (await capped_client.get("/listInstrument?page=2")).json()
+    assert second["count"] >= 101 and second["total_pages"] >= 3  # page 2 plus one more row exist
+    last = await (await capped_client.get("/listInstrument?page=3")).json()
+    assert (last["count"], last["count_exact"], last["total_pages"]) == (120, True, 3)  # the last page knows
+
+
+async def test_search_above_the_limit_is_estimated(capped_client, database_url):
+    await insert(database_url, [listing(n, name=f"Fender {n}") for n in range(60)])
+    body = await (await capped_client.get("/searchInstrument/?name=fender")).json()
+    assert body["count_exact"] is False and body["count"] >= 51
+
+
+@pytest.mark.parametrize("page", ["4", "1000"])
+async def test_past_the_end_is_404_with_an_estimated_count(capped_client, database_url, page):
+    await insert(database_url, [listing(n) for n in range(120)])
+    resp = await capped_client.get(f"/listInstrument?page={page}")
+    assert resp.status == 404
+    assert await resp.json() == {"detail": "Invalid page."}
+
+
+async def _offset_ids(database_url: str, order: str, where: str, limit: int, offset: int) -> list[int]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            f"SELECT id FROM instrument WHERE {where} ORDER BY {order} LIMIT $1 OFFSET $2", limit, offset
+        )
+    finally:
+        await conn.close()
+    return [row["id"] for row in rows]
+
+
+@pytest.mark.parametrize("filters, where", [
+    ("", sql.NOT_EXPIRED),
+    ("&category=guitarras&minPrice=100", f"searchsvc_fold(category) = 'guitarras' AND price >= 100 AND {sql.NOT_EXPIRED}"),
+])
+async def test_deep_pages_hold_the_rows_offset_gives_under_every_sort(
+    client, database_url, monkeypatch, filters, where
+):
+    monkeypatch.setattr(paging, "ANCHOR_MIN_OFFSET", 0)  # let these small pages start from anchors
+    await insert(database_url, [varied(n) for n in range(150)])
+    size = 7
+    for sort, order in sql.SORTS.items():
+        # out of order, so later pages start from anchors that earlier visits left
+        for page in (9, 4, 10, 5, 1, 12, 2):
+            resp = await client.get(f"/listInstrument?sort={sort}&page={page}&page_size={size}{filters}")
+            expected = await _offset_ids(database_url, order, where, size, (page - 1) * size)
+            if not expected:
+                assert resp.status == 404, (sort, page)
+                continue
+            body = await resp.json()
+            assert [r["id"] for r in body["results"]] == expected, (sort, page)
+
+
+async def test_page_after_the_last_is_404_even_with_anchors(client, database_url, monkeypatch):
+    monkeypatch.setattr(paging, "ANCHOR_MIN_OFFSET", 0)
+    await insert(database_url, [listing(n) for n in range(30)])
+    assert (await client.get("/listInstrument?page_size=10&page=3")).status == 200
+    assert (await client.get("/listInstrument?page_size=10&page=4")).status == 404
+    assert (await client.get("/listInstrument?page_size=10&page=40")).status == 404
+
+
+def test_id_order_pages_share_one_sql_text_and_bind_where_they_start():
+    first = sql.list_page(ListParams(page=1))
+    deep = sql.list_page(ListParams(page=2000), start_id=99_000, skip=50)
+    assert first.text == deep.text  # one prepared statement per connection for every page
+    assert first.args == (sql.FIRST_ID, 0, 51)
+    assert deep.args == (99_000, 50, 51)
+    assert "OFFSET $2 LIMIT 1" in deep.text
+
+
+def test_anchors_give_the_nearest_start_before_an_offset_and_expire():
+    anchors = paging.PageAnchors(ttl_s=60)
+    anchors.remember("k", 5000, 5100)
+    anchors.remember("k", 2000, 2050)
+    assert anchors.nearest("k", 4999) == (2000, 2050)
+    assert anchors.nearest("k", 7000) == (5000, 5100)
+    assert anchors.nearest("k", 1999) == (0, sql.FIRST_ID)
+    assert anchors.nearest("other", 7000) == (0, sql.FIRST_ID)
+    expired = paging.PageAnchors(ttl_s=0)
+    expired.remember("k", 5000, 5100)
+    assert expired.nearest("k", 7000) == (0, sql.FIRST_ID)
