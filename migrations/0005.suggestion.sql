@@ -17,7 +17,7 @@ CREATE INDEX search_suggestion_trgm_idx ON search_suggestion USING gin (folded g
 
 -- Replace the table's content from the live listings. Words are runs of letters and digits of
 -- the lower-cased name; stop words (Spanish or English) and bare numbers are no suggestions,
--- and a phrase never starts or ends with a stop word. Readers keep seeing the old rows until
+-- and a phrase never starts or ends with a function word ("de", "con", "the"). Readers keep seeing the old rows until
 -- the refresh commits (DELETE + INSERT, no lock that blocks them).
 CREATE FUNCTION searchsvc_refresh_suggestions(min_word_listings integer DEFAULT 2,
                                               min_phrase_listings integer DEFAULT 3)
@@ -26,6 +26,11 @@ CREATE FUNCTION searchsvc_refresh_suggestions(min_word_listings integer DEFAULT 
     AS $$
 DECLARE
     refreshed integer;
+    -- the function words of titles; a shorter list than the full stop-word lists, which hold
+    -- words that start real names ("les paul", "mi", "solo")
+    phrase_stop_words text[] := ARRAY[
+        'a', 'al', 'and', 'con', 'de', 'del', 'e', 'el', 'en', 'for', 'in', 'la', 'las', 'lo', 'los', 'mas',
+        'muy', 'o', 'of', 'on', 'or', 'para', 'por', 'sin', 'the', 'to', 'u', 'un', 'una', 'w', 'with', 'y'];
 BEGIN
     CREATE TEMP TABLE suggestion_token ON COMMIT DROP AS
     SELECT DISTINCT t.id, t.phrase, t.words
@@ -61,10 +66,8 @@ BEGIN
     WHERE (s.words = 1 AND (length(s.folded) < 2 OR s.folded ~ '^[0-9]+$'
                             OR to_tsvector('searchsvc_es', s.folded) = ''::tsvector
                             OR to_tsvector('searchsvc_en', s.folded) = ''::tsvector))
-       OR (s.words = 2 AND (to_tsvector('searchsvc_es', split_part(s.folded, ' ', 1)) = ''::tsvector
-                            OR to_tsvector('searchsvc_en', split_part(s.folded, ' ', 1)) = ''::tsvector
-                            OR to_tsvector('searchsvc_es', split_part(s.folded, ' ', 2)) = ''::tsvector
-                            OR to_tsvector('searchsvc_en', split_part(s.folded, ' ', 2)) = ''::tsvector));
+       OR (s.words = 2 AND (split_part(s.folded, ' ', 1) = ANY (phrase_stop_words)
+                            OR split_part(s.folded, ' ', 2) = ANY (phrase_stop_words)));
 
     SELECT count(*) INTO refreshed FROM search_suggestion;
     ANALYZE search_suggestion;

@@ -70,28 +70,31 @@ def parse(query: Mapping[str, str]) -> SuggestParams:
 REFRESH_SQL = "SELECT searchsvc_refresh_suggestions()"
 
 
-# $1 the typed words, $2 how many. Text-pattern (byte) order makes `folded ~>=~ p AND folded ~<~ p||max`
+# $1 the typed words, $2 how many. Text-pattern (byte) order makes `folded ~>=~ p AND folded ~<~ (p||max)`
 # exactly "starts with p", and the btree answers it with a plain range scan, even in a generic plan.
 PREFIX_SQL = r"""
 SELECT phrase, listings
 FROM search_suggestion
-WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ searchsvc_fold($1) || U&'\+10FFFF'
+WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ (searchsvc_fold($1) || U&'\+10FFFF')
 ORDER BY listings DESC, folded
 LIMIT $2
 """
 
-# Completions first (most listings first), then near matches (closest first) to fill the list.
+# Completions first (most listings first), then near matches (closest first) to fill the list;
+# $3 is how many words were typed (1 or 2: the table holds words and two-word phrases).
 PREFIX_AND_NEAR_SQL = r"""
 WITH prefixed AS (
     SELECT phrase, listings, folded
     FROM search_suggestion
-    WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ searchsvc_fold($1) || U&'\+10FFFF'
+    WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ (searchsvc_fold($1) || U&'\+10FFFF')
     ORDER BY listings DESC, folded
     LIMIT $2
 ), near AS (
     SELECT phrase, listings, folded, folded <-> searchsvc_fold($1) AS distance
     FROM search_suggestion
     WHERE folded % searchsvc_fold($1)
+        AND words >= $3  -- "fender st" is completed by phrases, not by single words
+        AND NOT starts_with(searchsvc_fold($1), folded)  -- nor by what is already typed
     ORDER BY distance, listings DESC, folded
     LIMIT $2
 )
@@ -110,8 +113,9 @@ LIMIT $2
 def suggestions(params: SuggestParams) -> Query:
     """Completions of the typed text; near matches too once it is long enough for trigrams."""
     typed = params.typed
-    text = PREFIX_AND_NEAR_SQL if len(typed) >= NEAR_MIN_LENGTH else PREFIX_SQL
-    return Query(text, (typed, params.limit))
+    if len(typed) < NEAR_MIN_LENGTH:
+        return Query(PREFIX_SQL, (typed, params.limit))
+    return Query(PREFIX_AND_NEAR_SQL, (typed, params.limit, min(2, len(typed.split()))))
 
 
 def suggestion_settings(params: SuggestParams) -> dict[str, str]:
