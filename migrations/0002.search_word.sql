@@ -1,0 +1,67 @@
+-- depends: 0001.instrument
+-- Every lexeme of instrument.search_vector (literal words and their Spanish/English stems) with
+-- the number of listings holding it. Search reads it to decide, per typed word, whether the word
+-- matches something as typed (or as a prefix) and, only when it does not, which indexed words are
+-- close to it (trigram similarity): the typo expansion. Kept exact by statement triggers on
+-- instrument, so every writer (loader, seeder, tests) keeps it current; searchsvc_refresh_search_words()
+-- rebuilds it from scratch should it ever drift. (/suggest has its own table, search_suggestion.)
+
+CREATE TABLE search_word (
+    word text COLLATE "C" PRIMARY KEY,  -- C collation: the primary key also serves `word LIKE 'abc%'`
+    ndoc integer NOT NULL CHECK (ndoc > 0)  -- listings (live or expired) whose search_vector holds it
+);
+CREATE INDEX search_word_trgm_idx ON search_word USING gin (word gin_trgm_ops);
+
+-- Adds +1 per lexeme of each new row and -1 per lexeme of each old row; drops words that reach 0.
+-- Lexemes are applied in sorted order so concurrent loads lock words in the same order.
+CREATE FUNCTION searchsvc_count_search_words() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF to_regclass('pg_temp.search_word_delta') IS NULL THEN
+        CREATE TEMP TABLE search_word_delta (word text COLLATE "C", delta integer) ON COMMIT DROP;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO search_word_delta
+        SELECT lexeme, 1 FROM new_rows, unnest(tsvector_to_array(new_rows.search_vector)) AS lexeme;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        INSERT INTO search_word_delta
+        SELECT lexeme, -1 FROM old_rows, unnest(tsvector_to_array(old_rows.search_vector)) AS lexeme;
+    END IF;
+    INSERT INTO search_word AS w (word, ndoc)
+    SELECT word, sum(delta) FROM search_word_delta GROUP BY word HAVING sum(delta) > 0 ORDER BY word
+    ON CONFLICT (word) DO UPDATE SET ndoc = w.ndoc + EXCLUDED.ndoc;
+    -- words some listings lost: removed when no listing holds them any more, else counted down
+    DELETE FROM search_word w
+    USING (SELECT word, sum(delta) AS delta FROM search_word_delta GROUP BY word HAVING sum(delta) < 0) d
+    WHERE w.word = d.word AND w.ndoc + d.delta <= 0;
+    UPDATE search_word w SET ndoc = w.ndoc + d.delta
+    FROM (SELECT word, sum(delta) AS delta FROM search_word_delta GROUP BY word HAVING sum(delta) < 0 ORDER BY word) d
+    WHERE w.word = d.word;
+    TRUNCATE search_word_delta;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER instrument_search_word_insert AFTER INSERT ON instrument
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION searchsvc_count_search_words();
+CREATE TRIGGER instrument_search_word_update AFTER UPDATE ON instrument
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION searchsvc_count_search_words();
+CREATE TRIGGER instrument_search_word_delete AFTER DELETE ON instrument
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION searchsvc_count_search_words();
+
+-- Rebuild from the listings (repair only: the triggers keep the table exact). Returns the word count.
+CREATE FUNCTION searchsvc_refresh_search_words() RETURNS integer
+    LANGUAGE sql
+    AS $$
+    DELETE FROM search_word;
+    INSERT INTO search_word (word, ndoc)
+    SELECT lexeme, count(*) FROM instrument, unnest(tsvector_to_array(search_vector)) AS lexeme GROUP BY lexeme;
+    SELECT count(*)::integer FROM search_word;
+$$;
+
+SELECT searchsvc_refresh_search_words();

@@ -1,0 +1,316 @@
+"""What the user typed, understood: words, quoted phrases, exclusions, and the tsqueries of each rank tier.
+
+Pure functions, no I/O. `parse()` splits the search text; the database then tells which lexemes
+each word has (literal, Spanish and English stems, synonyms, near spellings: see
+`sql.word_expansion`), and `tiers()` turns both into tsquery texts, one per rank tier:
+
+    phrase   the plain words, literal and adjacent, in order (last one a prefix)  + phrases
+    literal  every word literal (accents and case folded)                          + phrases
+    forgiving every word literal, stemmed (es/en), a prefix, or a synonym          + phrases
+    typo     as forgiving, plus indexed words close to a word that matched nothing + phrases
+
+Each tier's rows exclude the earlier tiers' rows, so a listing appears once, in its best tier.
+Lexemes reach PostgreSQL as tsquery text with every lexeme quoted: no user text is ever parsed
+as a tsquery operator.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_TERMS = 16  # words beyond this are ignored: each one adds a condition every match must meet
+PREFIX_MIN_LENGTH = 3  # a word before the last one also matches as a prefix from this length
+LAST_PREFIX_MIN_LENGTH = 2  # the last word (still being typed) from this length: 1 letter would match half the index
+FUZZY_MIN_LENGTH = 4  # shorter words have too few trigrams to guess a typo reliably
+FUZZY_MIN_SIMILARITY = 0.4  # trigram similarity: fendr~fender 0.44, yamha~yamaha 0.44, guitara~guitarra 0.7
+FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most frequent) first
+
+_ENDS_WITH_WORD = re.compile(r"[^\W_]$")
+_TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_])|[^\W_]+')
+
+
+@dataclass(frozen=True)
+class SearchText:
+    """The search box text split into what must match, what must not, and what is a phrase."""
+
+    words: tuple[str, ...] = ()  # plain words in the order typed (NFC, case kept)
+    phrases: tuple[tuple[str, ...], ...] = ()  # quoted phrases of 2+ words
+    excluded: tuple[str, ...] = ()  # words after a leading "-"
+    last_is_prefix: bool = True  # the text ends with a plain word the user may still be typing
+
+    @property
+    def all_words(self) -> tuple[str, ...]:
+        """Every word whose lexemes the database must look up, without repeats."""
+        return tuple(dict.fromkeys(self.words + tuple(w for p in self.phrases for w in p) + self.excluded))
+
+    def prefix_allowed(self, position: int) -> bool:
+        """May plain word number `position` match as the start of a longer word?"""
+        word = self.words[position]
+        if position == len(self.words) - 1 and self.last_is_prefix:
+            return len(word) >= LAST_PREFIX_MIN_LENGTH
+        # a finished number is exact: "100" must not find 1000 (a price, a model: D-18 vs D-180)
+        return len(word) >= PREFIX_MIN_LENGTH and not word.isdigit()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded text, as searchsvc_fold() does in SQL (for highlighting)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def parse(text: str) -> SearchText:
+    """Split search text: `"les paul"` is a phrase, `-squier` excludes; anything else is plain words.
+
+    Operators and punctuation are separators, never syntax errors. A quote without its pair is
+    ignored. When only exclusions are left, they are read as plain words (`-fender` alone).
+    """
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[str] = []
+    in_quote, negate = False, False
+    phrase: list[str] = []
+    last_kind = ""
+    tokens = _TOKEN.findall(text)
+    open_quote = tokens.count('"') // 2 * 2  # quotes with a closing pair
+    quotes_seen = 0
+    for token in tokens:
+        if token == '"':
+            quotes_seen += 1
+            if quotes_seen > open_quote:
+                continue  # an unpaired quote: ignore it
+            if in_quote:
+                _add_phrase(phrase, negate, words, phrases, excluded)
+                phrase, negate, last_kind = [], False, "phrase"
+            in_quote = not in_quote
+            continue
+        if token == "-":
+            if not in_quote:
+                negate = True
+            continue
+        if in_quote:
+            phrase.append(token)
+        elif negate:
+            excluded.append(token)
+            negate, last_kind = False, "excluded"
+        else:
+            words.append(token)
+            last_kind = "word"
+    if not words and not phrases and excluded:
+        words, excluded, last_kind = excluded, [], "word"
+    words = words[:MAX_TERMS]
+    phrases = phrases[: max(0, MAX_TERMS - len(words))]
+    return SearchText(
+        words=tuple(words), phrases=tuple(phrases), excluded=tuple(excluded[:MAX_TERMS]),
+        # "the user is still typing it" only when the text ends with that word ("100%" does not)
+        last_is_prefix=last_kind == "word" and bool(_ENDS_WITH_WORD.search(text)),
+    )
+
+
+def _add_phrase(phrase, negate, words, phrases, excluded) -> None:
+    if not phrase:
+        return
+    if negate:
+        excluded.extend(phrase[:1] if len(phrase) == 1 else [])
+        if len(phrase) > 1:
+            excluded.append(" ".join(phrase))  # an excluded phrase is looked up as one text
+    elif len(phrase) == 1:
+        words.append(phrase[0])
+    else:
+        phrases.append(tuple(phrase))
+
+
+@dataclass(frozen=True)
+class WordLexemes:
+    """What the index holds for one typed word (filled from the database by sql.word_expansion)."""
+
+    literal: tuple[str, ...] = ()  # folded words (weight A of search_vector)
+    spanish: tuple[str, ...] = ()  # Spanish stems (weight B)
+    english: tuple[str, ...] = ()  # English stems (weight C)
+    synonyms: tuple["WordLexemes", ...] = ()  # the lexemes of each synonym
+    fuzzy: tuple[str, ...] = ()  # indexed words close to this one, when it matched nothing
+
+
+@dataclass(frozen=True, eq=False)
+class Expansion:
+    """Lexemes per typed word (keyed by the word as typed)."""
+
+    words: dict[str, WordLexemes] = field(default_factory=dict)
+
+    def get(self, word: str) -> WordLexemes:
+        found = self.words.get(word)
+        return found if found is not None else WordLexemes(literal=(fold(word),))
+
+
+def expansion_from_rows(rows) -> Expansion:
+    """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
+    words = {}
+    for r in rows:
+        synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
+        words[r["word"]] = WordLexemes(
+            literal=tuple(r["literal"]), spanish=tuple(r["spanish"]), english=tuple(r["english"]),
+            synonyms=tuple(
+                WordLexemes(tuple(s["literal"]), tuple(s["spanish"]), tuple(s["english"])) for s in synonyms
+            ),
+            fuzzy=tuple(r["fuzzy"]),
+        )
+    return Expansion(words)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """tsquery texts, best tier first; each tier's text already excludes the earlier tiers."""
+
+    queries: tuple[str, ...]  # one per tier, in rank order
+    any_match: str  # matches the rows of every tier (for counts and facets)
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme as a quoted tsquery operand: no character of it can act as an operator."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _any(options: list[str]) -> str:
+    unique = list(dict.fromkeys(o for o in options if o))
+    if not unique:
+        return ""
+    return unique[0] if len(unique) == 1 else "(" + " | ".join(unique) + ")"
+
+
+def _all(parts: list[str]) -> str:
+    parts = [p for p in parts if p]
+    return " & ".join(parts)
+
+
+def _literal(lexemes: WordLexemes, prefix: bool = False) -> str:
+    """Literal words of one typed word (several when the parser split it, e.g. `ds-1`), adjacent."""
+    if not lexemes.literal:
+        return ""
+    operands = [quote(lex) + ":A" for lex in lexemes.literal]
+    if prefix:
+        operands[-1] = quote(lexemes.literal[-1]) + ":*A"
+    return operands[0] if len(operands) == 1 else "(" + " <-> ".join(operands) + ")"
+
+
+def _stemmed(lexemes: WordLexemes) -> list[str]:
+    """The word's own literal, Spanish and English forms (whatever it has)."""
+    options = [_literal(lexemes)]
+    for stems, weight in ((lexemes.spanish, "B"), (lexemes.english, "C")):
+        if len(stems) == 1:
+            options.append(quote(stems[0]) + ":" + weight)
+        elif stems:
+            options.append("(" + " <-> ".join(quote(s) + ":" + weight for s in stems) + ")")
+    return options
+
+
+def _forgiving(lexemes: WordLexemes, prefix: bool) -> list[str]:
+    options = _stemmed(lexemes)
+    if prefix and lexemes.literal:
+        options.append(_literal(lexemes, prefix=True))
+    for synonym in lexemes.synonyms:
+        options += _stemmed(synonym)
+    return options
+
+
+def _phrase(words: tuple[str, ...], expansion: Expansion, prefix_last: bool = False) -> str:
+    operands = []
+    for i, word in enumerate(words):
+        operand = _literal(expansion.get(word), prefix=prefix_last and i == len(words) - 1)
+        if operand:
+            operands.append(operand)
+    if not operands:
+        return ""
+    return operands[0] if len(operands) == 1 else "(" + " <-> ".join(operands) + ")"
+
+
+def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
+    """The tsquery of each rank tier for `text`; None when no word has a lexeme (only stop signs, emoji...)."""
+    phrases = [_phrase(p, expansion) for p in text.phrases]
+    exclusions = []
+    for word in text.excluded:
+        options = []
+        for part in word.split(" "):
+            options.append(_any(_stemmed(expansion.get(part))))
+        if " " in word:
+            exclusions.append(_phrase(tuple(word.split(" ")), expansion))
+        else:
+            exclusions.append(_any(options))
+    exclude = _all(["!" + e for e in exclusions if e])
+
+    literal_words, forgiving_words, typo_words = [], [], []
+    has_fuzzy = False
+    for i, word in enumerate(text.words):
+        lexemes = expansion.get(word)
+        if not lexemes.literal and not lexemes.spanish and not lexemes.english and not lexemes.fuzzy:
+            continue  # a word the parser drops (lone symbols): no condition
+        forgiving = _forgiving(lexemes, text.prefix_allowed(i))
+        literal_words.append(_literal(lexemes))
+        forgiving_words.append(_any(forgiving))
+        typo_words.append(_any(forgiving + [quote(f) for f in lexemes.fuzzy]))
+        has_fuzzy = has_fuzzy or bool(lexemes.fuzzy)
+
+    if not forgiving_words and not [p for p in phrases if p]:
+        return None
+    candidates: list[str] = []
+    if len(text.words) >= 2:
+        whole = _phrase(text.words, expansion, prefix_last=text.last_is_prefix)
+        candidates.append(_all([whole] + phrases))
+    candidates.append(_all(literal_words + phrases))
+    candidates.append(_all(forgiving_words + phrases))
+    if has_fuzzy:
+        candidates.append(_all(typo_words + phrases))
+
+    queries: list[str] = []
+    earlier: list[str] = []
+    for candidate in dict.fromkeys(c for c in candidates if c):
+        not_earlier = ["!(" + e + ")" for e in earlier]
+        queries.append(_all(["(" + candidate + ")"] + not_earlier + ([exclude] if exclude else [])))
+        earlier.append(candidate)
+    any_match = _all(["(" + _any(earlier) + ")"] + ([exclude] if exclude else []))
+    return Tiers(tuple(queries), any_match)
+
+
+_MARK_WORD = re.compile(r"[^\W_]+")
+
+
+def highlight(name: str, text: SearchText, expansion: Expansion) -> str:
+    """`name` HTML-escaped, each word that the query matched wrapped in <mark>...</mark>.
+
+    A name word is marked when its folded form equals, starts with (prefix words), or shares
+    the stem of a query word, synonym or typo correction.
+    """
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for i, word in enumerate(text.words):
+        lexemes = expansion.get(word)
+        exact.update(lexemes.literal)
+        exact.update(lexemes.fuzzy)
+        for synonym in lexemes.synonyms:
+            exact.update(synonym.literal)
+            prefixes.update(s for s in synonym.spanish + synonym.english if len(s) >= 3)
+        prefixes.update(s for s in lexemes.spanish + lexemes.english if len(s) >= 3)
+        if text.prefix_allowed(i):
+            prefixes.update(lexemes.literal)
+    for phrase in text.phrases:
+        for word in phrase:
+            exact.update(expansion.get(word).literal)
+
+    out: list[str] = []
+    position = 0
+    for match in _MARK_WORD.finditer(name):
+        out.append(html.escape(name[position:match.start()]))
+        token = match.group()
+        folded = fold(token)
+        if folded in exact or any(folded.startswith(p) for p in prefixes):
+            out.append("<mark>" + html.escape(token) + "</mark>")
+        else:
+            out.append(html.escape(token))
+        position = match.end()
+    out.append(html.escape(name[position:]))
+    return "".join(out)
