@@ -37,7 +37,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    web.run_app(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+    # SIGTERM/SIGINT: stop listening, let requests in flight finish (bounded), close the pool, exit 0
+    web.run_app(
+        create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+        shutdown_timeout=settings.shutdown_timeout_s, print=None,
+    )
 
 
 async def _load(paths: list[Path]) -> int:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator
+import time
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 import asyncpg
 from aiohttp import web
+from yarl import URL
 
 from .settings import Settings
 from .sql import Query
@@ -32,32 +35,107 @@ def connection_settings(settings: Settings) -> dict[str, str]:
     }
 
 
-async def create_pool(settings: Settings, dsn: str | None = None) -> asyncpg.Pool:
-    return await asyncpg.create_pool(
-        dsn or settings.database_url,
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
-        server_settings=connection_settings(settings),
-        command_timeout=settings.statement_timeout_ms / 1000 + 1,
-    )
+async def create_pool(settings: Settings, dsn: str | None = None, min_size: int | None = None) -> asyncpg.Pool:
+    """A pool on `dsn` (default the primary); an unreachable database does not stop start-up.
+
+    When the database cannot be reached now, the pool starts empty (min_size 0) and
+    connects on first use, so the service comes up and recovers by itself when it returns.
+    """
+    dsn = dsn or settings.database_url
+    min_size = settings.pool_min_size if min_size is None else min_size
+    try:
+        return await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=settings.pool_max_size,
+            server_settings=connection_settings(settings),
+            command_timeout=settings.statement_timeout_ms / 1000 + 1,
+            timeout=settings.pool_acquire_timeout_s,  # connecting counts against the same wait
+        )
+    except _UNAVAILABLE as exc:
+        if min_size == 0:
+            raise
+        log.warning("database %s unreachable at start-up (%s): connecting on first use", safe_url(dsn), exc)
+        return await create_pool(settings, dsn, min_size=0)
+
+
+def safe_url(dsn: str) -> str:
+    """`dsn` without its password, for logs."""
+    url = URL(dsn)
+    return str(url.with_password(None)) if url.password else dsn
+
+
+@dataclass
+class Replica:
+    """A read-only streaming replica; `down_until` keeps a failing one out of rotation for a while."""
+
+    url: str
+    pool: asyncpg.Pool
+    down_until: float = 0.0
+
+
+class Pools:
+    """The primary pool and the replicas' pools: reads rotate over the replicas in service."""
+
+    def __init__(self, primary: asyncpg.Pool, replicas: list[Replica], retry_after_s: float):
+        self.primary = primary
+        self.replicas = replicas
+        self.retry_after_s = retry_after_s
+        self._turn = 0
+
+    def next_replica(self) -> Replica | None:
+        """The next replica in round-robin order that is in service, or None (read the primary)."""
+        now = time.monotonic()
+        for _ in range(len(self.replicas)):
+            replica = self.replicas[self._turn % len(self.replicas)]
+            self._turn += 1
+            if replica.down_until <= now:
+                return replica
+        return None
+
+    def take_out(self, replica: Replica, exc: BaseException) -> None:
+        replica.down_until = time.monotonic() + self.retry_after_s
+        log.warning(
+            "replica %s out of rotation for %.0f s: %s", safe_url(replica.url), self.retry_after_s,
+            _describe(exc) if not str(exc) else exc,
+        )
+
+
+READS = web.AppKey("reads", Pools)
+
+
+async def close_pool(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
+    """Close gracefully; a database that no longer answers must not hold up shutdown."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except (asyncio.TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        pool.terminate()
 
 
 async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the pool lives as long as the application."""
-    app[POOL] = await create_pool(app[SETTINGS])
+    """Cleanup context: the pools live as long as the application."""
+    settings = app[SETTINGS]
+    app[POOL] = await create_pool(settings)
+    replicas = [Replica(url, await create_pool(settings, url)) for url in settings.database_replica_urls]
+    app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s)
     yield
-    await app[POOL].close()
+    for pool in [app[POOL], *(replica.pool for replica in replicas)]:
+        await close_pool(pool)
 
 
-_UNAVAILABLE = (
+# A replica failing this way is taken out of rotation and the read retried on the primary.
+_CONNECTION_LOST = (
     OSError,
-    asyncio.TimeoutError,
-    asyncpg.QueryCanceledError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.InterfaceError,
+    asyncio.TimeoutError,  # no connection in time, or a cut network leaving a query unanswered
+    asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
     asyncpg.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.InterfaceError,  # connection closed under us
+)
+_UNAVAILABLE = _CONNECTION_LOST + (
+    asyncpg.QueryCanceledError,  # statement_timeout
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, out of memory or disk
 )
 
 
@@ -69,34 +147,59 @@ def _describe(exc: BaseException) -> str:
     return "database unreachable"
 
 
-async def fetch(pool: asyncpg.Pool, query: Query, timeout: float = 3.0) -> list[Record]:
-    """Rows of `query`; DatabaseUnavailable when the database cannot answer."""
+T = TypeVar("T")
+
+
+async def _on_connection(pool: asyncpg.Pool, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async with pool.acquire(timeout=timeout) as conn:
+        return await work(conn)
+
+
+async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """`work` on a connection of `pools`: a replica in rotation when there is one, else the primary.
+
+    A replica that fails to connect or answer is taken out of rotation and the read runs on
+    the primary; DatabaseUnavailable when the database cannot answer in time.
+    """
     try:
-        async with pool.acquire(timeout=timeout) as conn:
-            return await conn.fetch(query.text, *query.args)
+        if not isinstance(pools, Pools):
+            return await _on_connection(pools, timeout, work)
+        replica = pools.next_replica()
+        if replica is not None:
+            try:
+                return await _on_connection(replica.pool, timeout, work)
+            except _CONNECTION_LOST as exc:
+                pools.take_out(replica, exc)
+            except asyncpg.TransactionRollbackError as exc:  # cancelled by a conflict with WAL replay
+                log.info("replica read cancelled (%s): reading the primary", exc)
+        return await _on_connection(pools.primary, timeout, work)
     except _UNAVAILABLE as exc:
         log.warning("database unavailable: %s", exc)
         raise DatabaseUnavailable(_describe(exc)) from exc
 
 
-async def fetchval(pool: asyncpg.Pool, query: Query, timeout: float = 3.0) -> Any:
+async def fetch(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> list[Record]:
+    """Rows of `query`; DatabaseUnavailable when the database cannot answer."""
+    return await read(pool, timeout, lambda conn: conn.fetch(query.text, *query.args))
+
+
+async def fetchval(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> Any:
     rows = await fetch(pool, query, timeout)
     return rows[0][0] if rows else None
 
 
 async def fetch_page(
-    pool: asyncpg.Pool, page: Query, count: Query, timeout: float = 3.0
+    pool: asyncpg.Pool | Pools, page: Query, count: Query, timeout: float = 3.0
 ) -> tuple[int, list[Record]]:
     """(matching row count, page rows), both read in one snapshot on one connection."""
-    try:
-        async with pool.acquire(timeout=timeout) as conn:
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                total = await conn.fetchval(count.text, *count.args)
-                rows = await conn.fetch(page.text, *page.args)
-            return total, rows
-    except _UNAVAILABLE as exc:
-        log.warning("database unavailable: %s", exc)
-        raise DatabaseUnavailable(_describe(exc)) from exc
+
+    async def work(conn: asyncpg.Connection) -> tuple[int, list[Record]]:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            total = await conn.fetchval(count.text, *count.args)
+            rows = await conn.fetch(page.text, *page.args)
+        return total, rows
+
+    return await read(pool, timeout, work)
 
 
 async def connect(settings: Settings, dsn: str | None = None) -> asyncpg.Connection:

@@ -133,6 +133,19 @@ class Cluster:
             "-tAc", sql,
         ).stdout
 
+    def replica(self, datadir: Path) -> "Cluster":
+        """A streaming replica of this (running) cluster in `datadir`, copied by pg_basebackup -R; not started."""
+        standby = Cluster(datadir)
+        datadir.mkdir(parents=True, exist_ok=True)
+        if self._as_root:
+            shutil.chown(datadir, "postgres", "postgres")
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+            "-D", str(standby.pgdata), "-R", "-X", "stream", "--checkpoint=fast",
+        )
+        (datadir / "port").write_text(str(free_port()))
+        return standby
+
     def destroy(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.datadir, ignore_errors=True)

@@ -22,13 +22,32 @@ def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None
     return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 
+class QueryStringTooLong(Exception):
+    """The query string passes `max_query_string_length`; `field` is its longest parameter."""
+
+    def __init__(self, length: int, limit: int, field: str):
+        super().__init__(f"Query string too long: {length} characters, at most {limit}.")
+        self.field = field
+
+
+def _check_query_string(request: web.Request) -> None:
+    raw = request.rel_url.raw_query_string
+    limit = request.app[SETTINGS].max_query_string_length
+    if len(raw) > limit:
+        longest = max(raw.split("&"), key=len).split("=", 1)[0][:100]
+        raise QueryStringTooLong(len(raw), limit, longest)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Map every failure to a JSON answer; log unexpected ones once, with the request id."""
     request_id = request.headers.get("X-Request-ID", "")[:200] or uuid.uuid4().hex
     request[REQUEST_ID] = request_id
     try:
+        _check_query_string(request)
         response = await handler(request)
+    except QueryStringTooLong as exc:
+        response = problem(414, str(exc), [{"field": exc.field, "message": "query string too long"}])
     except InvalidPage:
         response = problem(404, "Invalid page.")
     except ParamError as exc:
@@ -39,6 +58,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         detail = "Not found." if exc.status == 404 else exc.reason
+        if exc.status == 413:
+            detail = f"Request body too large: at most {request.app[SETTINGS].max_body_bytes} bytes."
         response = problem(exc.status, detail, **{k: v for k, v in exc.headers.items() if k == "Allow"})
     except Exception:
         log.exception("unhandled error, request_id=%s %s %s", request_id, request.method, request.path_qs)

@@ -7,11 +7,16 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from .settings import Settings
 
 NAME_MAX_LENGTH = 500
 MAX_PAGE = 10_000_000  # deeper than any table we hold; keeps OFFSET in range
 PRICE_LIMIT = Decimal("100000000")  # numeric(10,2) holds less than this
+# The settings' defaults; views pass the configured values to parse().
+MAX_RESULT_DEPTH: int = Settings.model_fields["max_result_depth"].default
+MAX_QUERY_WORDS: int = Settings.model_fields["max_query_words"].default
 Sort = Literal["relevance", "id", "price_asc", "price_desc", "newest", "oldest"]
 
 
@@ -91,6 +96,14 @@ class SearchParams(ListParams):
             raise ValueError("must not be blank")
         return cleaned
 
+    @field_validator("name")
+    @classmethod
+    def _few_enough_words(cls, value: str, info: ValidationInfo) -> str:
+        limit = (info.context or {}).get("max_words", MAX_QUERY_WORDS)
+        if len(value.split()) > limit:
+            raise ValueError(f"must have at most {limit} words")
+        return value
+
 
 def _page(query: Mapping[str, str]) -> int:
     raw = query.get("page")
@@ -111,7 +124,10 @@ def _last(query, key: str) -> str | None:
     return values[-1] if values else None
 
 
-def parse(model: type[ListParams], query, *, page_size: int = 50) -> ListParams:
+def parse(
+    model: type[ListParams], query, *, page_size: int = 50,
+    max_depth: int = MAX_RESULT_DEPTH, max_words: int = MAX_QUERY_WORDS,
+) -> ListParams:
     """Build `model` from a query string multidict; raise InvalidPage or ParamError."""
     errors: list[dict[str, str]] = []
     raw: dict[str, object] = {"page": _page(query), "page_size": page_size}
@@ -134,9 +150,15 @@ def parse(model: type[ListParams], query, *, page_size: int = 50) -> ListParams:
     if errors:
         raise ParamError(errors)
     try:
-        return model.model_validate(raw)
+        params = model.model_validate(raw, context={"max_words": max_words})
     except ValidationError as exc:
         raise ParamError(_pydantic_errors(exc)) from None
+    if params.page * params.page_size > max_depth:
+        raise ParamError([{
+            "field": "page",
+            "message": f"page × page_size must be at most {max_depth}: narrow the search instead of paging this deep",
+        }])
+    return params
 
 
 _FIELD_NAMES = {"min_price": "minPrice", "max_price": "maxPrice"}

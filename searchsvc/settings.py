@@ -1,9 +1,11 @@
 """Service configuration, read from the environment (and an optional `.env` file)."""
 
+import json
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,31 @@ class Settings(BaseSettings):
     pool_acquire_timeout_s: float = Field(
         3.0, gt=0, le=60, description="Longest a request waits for a free connection before a 503 (s)."
     )
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="PostgreSQL URLs of streaming replicas that serve reads in turn (comma-separated or "
+        "a JSON list); empty: everything reads the primary.",
+    )
+    replica_retry_s: float = Field(
+        30.0, gt=0, le=3600, description="How long a failing replica stays out of rotation before it is tried again (s)."
+    )
+    shutdown_timeout_s: float = Field(
+        30.0, ge=0, le=600,
+        description="On SIGTERM, longest `searchsvc serve` waits for in-flight requests (s); gunicorn: `graceful_timeout`.",
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=1_073_741_824, description="Largest request body accepted; larger: 413 (bytes)."
+    )
+    max_query_string_length: int = Field(
+        8000, ge=256, le=65_536, description="Longest query string accepted; longer: 414 (characters)."
+    )
+    max_result_depth: int = Field(
+        200_000, ge=100, le=100_000_000,
+        description="Deepest result served: `page` × `page_size` beyond this answers 400 naming `page`.",
+    )
+    max_query_words: int = Field(
+        64, ge=1, le=1000, description="Most words in a search `name`; more: 400 naming `name`."
+    )
     migrations_dir: Path = Field(
         PROJECT_DIR / "migrations", description="Folder of the yoyo SQL migrations."
     )
@@ -50,4 +77,22 @@ class Settings(BaseSettings):
     def _postgres_url(cls, value: str) -> str:
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _url_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [url.strip() for url in text.split(",") if url.strip()]
+        return value
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _postgres_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("postgresql://", "postgres://")):
+                raise ValueError(f"{url.split('@')[-1]!r} is not a postgresql:// URL")
         return value

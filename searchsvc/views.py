@@ -8,6 +8,7 @@ from yarl import URL
 from . import db, sql
 from .models import ListingPage, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
+from .settings import Settings
 
 routes = web.RouteTableDef()
 
@@ -25,7 +26,7 @@ def json_response(model) -> web.Response:
 
 async def _page(request: web.Request, params: ListParams, page_query: sql.Query, count_query: sql.Query) -> web.Response:
     count, rows = await db.fetch_page(
-        request.app[db.POOL], page_query, count_query, request.app[db.SETTINGS].pool_acquire_timeout_s
+        request.app[db.READS], page_query, count_query, request.app[db.SETTINGS].pool_acquire_timeout_s
     )
     if params.page > total_pages(count, params.page_size):
         raise InvalidPage()
@@ -39,11 +40,18 @@ async def _page(request: web.Request, params: ListParams, page_query: sql.Query,
     return json_response(page)
 
 
+def _parse_limits(settings: Settings) -> dict[str, int]:
+    return {
+        "page_size": settings.page_size, "max_depth": settings.max_result_depth,
+        "max_words": settings.max_query_words,
+    }
+
+
 @routes.get("/listInstrument")
 @routes.get("/listInstrument/")
 async def list_instruments(request: web.Request) -> web.Response:
     """All live listings, filtered by category and price, in id order (or `sort`)."""
-    params = parse(ListParams, request.query, page_size=request.app[db.SETTINGS].page_size)
+    params = parse(ListParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
     return await _page(request, params, sql.list_page(params), sql.list_count(params))
 
 
@@ -51,5 +59,5 @@ async def list_instruments(request: web.Request) -> web.Response:
 @routes.get("/searchInstrument/")
 async def search_instruments(request: web.Request) -> web.Response:
     """Listings whose name matches `name`, best first, with the same filters as the list."""
-    params = parse(SearchParams, request.query, page_size=request.app[db.SETTINGS].page_size)
+    params = parse(SearchParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
     return await _page(request, params, sql.search_page(params), sql.search_count(params))
