@@ -133,3 +133,38 @@ async def test_did_you_mean_keeps_filters_and_excluded_words(suggest_client):
 async def test_list_responses_have_no_did_you_mean(suggest_client):
     resp = await suggest_client.get("/listInstrument")
     assert "did_you_mean" not in await resp.json()
+
+
+def _suggestion_count(url: str) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetchval("SELECT count(*) FROM search_suggestion")
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())
+
+
+def test_load_and_suggest_refresh_rebuild_the_suggestions(database_url, monkeypatch, tmp_path, capsys):
+    from searchsvc import cli
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    cli.main(["seed", "--rows", "300", "--out", str(tmp_path / "listings.csv")])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["load", str(tmp_path / "listings.csv")])
+    assert exit_.value.code == 0
+    kept = _suggestion_count(database_url)
+    assert kept > 0 and f"suggestions refreshed: {kept} words and phrases" in capsys.readouterr().out
+
+    asyncio.run(_truncate(database_url))
+    cli.main(["suggest-refresh"])
+    assert _suggestion_count(database_url) == 0  # rebuilt from what is there now
+
+
+async def _truncate(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DELETE FROM instrument")
+    finally:
+        await conn.close()
