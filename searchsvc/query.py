@@ -27,6 +27,7 @@ PREFIX_MIN_LENGTH = 3  # a word before the last one also matches as a prefix fro
 LAST_PREFIX_MIN_LENGTH = 2  # the last word (still being typed) from this length: 1 letter would match half the index
 FUZZY_MIN_LENGTH = 4  # shorter words have too few trigrams to guess a typo reliably
 FUZZY_MIN_SIMILARITY = 0.4  # trigram similarity: fendr~fender 0.44, yamha~yamaha 0.44, guitara~guitarra 0.7
+FUZZY_MORE_COMMON = 10  # a word found as typed gets near spellings only if they are 10x as common
 FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most frequent) first
 
 _ENDS_WITH_WORD = re.compile(r"[^\W_]$")
