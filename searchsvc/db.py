@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 from yarl import URL
 
+from . import metrics
 from .settings import Settings
 from .sql import Query
 
@@ -151,8 +152,13 @@ T = TypeVar("T")
 
 
 async def _on_connection(pool: asyncpg.Pool, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    async with pool.acquire(timeout=timeout) as conn:
-        return await work(conn)
+    with metrics.waiting_for_connection():
+        conn = await pool.acquire(timeout=timeout)
+    try:
+        with metrics.timed_query():
+            return await work(conn)
+    finally:
+        await pool.release(conn)
 
 
 async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:

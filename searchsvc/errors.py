@@ -62,7 +62,10 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
             detail = f"Request body too large: at most {request.app[SETTINGS].max_body_bytes} bytes."
         response = problem(exc.status, detail, **{k: v for k, v in exc.headers.items() if k == "Allow"})
     except Exception:
-        log.exception("unhandled error, request_id=%s %s %s", request_id, request.method, request.path_qs)
+        log.exception(
+            "unhandled error, request_id=%s %s %s", request_id, request.method, request.path_qs,
+            extra={"request_id": request_id},  # a field of the JSON log line (observability.JsonFormatter)
+        )
         response = problem(500, f"Internal server error (request id {request_id}).")
     response.headers["X-Request-ID"] = request_id
     return response

@@ -1,10 +1,12 @@
 """Service configuration, read from the environment (and an optional `.env` file)."""
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -63,6 +65,11 @@ class Settings(BaseSettings):
         PROJECT_DIR / "migrations", description="Folder of the yoyo SQL migrations."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        description="Writable folder (created if missing) where each gunicorn worker writes its metrics so a scrape "
+        "sums all workers (process environment only, not .env); unset: /metrics shows one process.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -71,6 +78,19 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _writable_folder(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            value.mkdir(parents=True, exist_ok=True)  # e.g. on a fresh tmpfs
+        except OSError as exc:
+            raise ValueError(f"cannot create folder {value}: {exc.strerror}") from None
+        if not os.access(value, os.W_OK):
+            raise ValueError(f"folder {value} is not writable")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -96,3 +116,14 @@ class Settings(BaseSettings):
             if not url.startswith(("postgresql://", "postgres://")):
                 raise ValueError(f"{url.split('@')[-1]!r} is not a postgresql:// URL")
         return value
+
+
+def settings_or_exit(exit_code: int = 1) -> Settings:
+    """Settings from the environment; a bad one stops the process with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]).upper()
+        print(f"searchsvc: bad setting {field}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(exit_code) from None

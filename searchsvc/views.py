@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from yarl import URL
 
-from . import db, sql
+from . import db, metrics, sql
 from .models import ListingPage, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
@@ -28,6 +28,7 @@ async def _page(request: web.Request, params: ListParams, page_query: sql.Query,
     count, rows = await db.fetch_page(
         request.app[db.READS], page_query, count_query, request.app[db.SETTINGS].pool_acquire_timeout_s
     )
+    request[metrics.RESULT_COUNT] = count
     if params.page > total_pages(count, params.page_size):
         raise InvalidPage()
     url = request.url

@@ -1,0 +1,187 @@
+"""Liveness, readiness, /metrics, the JSON request log, and start-up refusing a bad setting."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
+
+from searchsvc import db, observability
+from searchsvc.app import create_app
+from searchsvc.devdb import free_port
+from searchsvc.settings import Settings
+
+from .conftest import _admin, _with_database, insert, listing
+
+
+def samples(text: str) -> dict[tuple[str, frozenset], float]:
+    """Every sample of a Prometheus exposition, keyed by (name, labels)."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def scrape(client) -> dict[tuple[str, frozenset], float]:
+    response = await client.get("/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    return samples(await response.text())
+
+
+def access_lines(caplog) -> list[dict]:
+    """The request log lines, as the JSON the process writes."""
+    formatter = observability.JsonFormatter()
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "searchsvc.access"]
+
+
+async def test_healthz_answers_while_the_database_is_down(aiohttp_client):
+    settings = Settings(
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere",
+        pool_min_size=1, pool_acquire_timeout_s=0.5,
+    )
+    client = await aiohttp_client(await create_app(settings))
+
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+    response = await client.get("/readyz")
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "unavailable"
+    assert "unreachable" in body["reason"]
+
+
+async def test_readyz_reports_a_pending_migration(client, settings):
+    response = await client.get("/readyz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ready"}
+
+    [rolled_back] = db.migrate(settings, rollback=True)
+
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert await response.json() == {"status": "unavailable", "reason": f"migrations pending: {rolled_back}"}
+
+
+async def test_readyz_on_a_database_never_migrated(aiohttp_client, pg_server):
+    name = f"searchsvc_test_empty_{os.getpid()}"
+    await _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    settings = Settings(database_url=_with_database(pg_server, name), pool_min_size=0)
+    client = await aiohttp_client(await create_app(settings))
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["reason"] == "migrations not applied"
+    await client.close()
+    await _admin(pg_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def test_metrics_count_requests_by_route_template(client):
+    before = await scrape(client)
+    for _ in range(2):
+        assert (await client.get("/listInstrument?category=guitarras")).status == 200
+    assert (await client.get("/no/such/page/4711")).status == 404
+    after = await scrape(client)
+
+    def delta(name, **labels):
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0) - before.get(key, 0)
+
+    ok = {"route": "/listInstrument", "method": "GET", "status": "200"}
+    assert delta("searchsvc_http_requests_total", **ok) == 2
+    assert delta("searchsvc_http_request_duration_seconds_count", **ok) == 2
+    assert delta("searchsvc_http_request_duration_seconds_bucket", **ok, le="+Inf") == 2
+    assert delta("searchsvc_http_requests_total", route="unmatched", method="GET", status="404") == 1
+    # the raw URL never becomes a label value: label cardinality stays bounded
+    assert not any("4711" in value for _, labels in after for _, value in labels)
+
+    assert after[("searchsvc_db_pool_size", frozenset({("pool", "primary")}))] >= 1
+    assert ("searchsvc_db_pool_in_use", frozenset({("pool", "primary")})) in after
+    assert delta("searchsvc_db_query_duration_seconds_count", kind="/listInstrument") == 2
+
+
+async def test_each_request_logs_one_json_line_and_echoes_the_request_id(client, database_url, caplog):
+    await insert(database_url, [listing(1, category="bajos"), listing(2, category="bajos"), listing(3)])
+    caplog.set_level(logging.INFO, logger="searchsvc.access")
+
+    response = await client.get("/listInstrument?category=bajos", headers={"X-Request-ID": "req-abc-123"})
+    assert response.status == 200
+    assert response.headers["X-Request-ID"] == "req-abc-123"
+
+    [line] = access_lines(caplog)
+    assert line["request_id"] == "req-abc-123"
+    assert (line["method"], line["path"], line["route"], line["status"]) == ("GET", "/listInstrument", "/listInstrument", 200)
+    assert line["result_count"] == 2
+    assert line["duration_ms"] >= 0
+    assert line["time"].endswith("+00:00")
+
+    caplog.clear()
+    response = await client.get("/searchInstrument?name=")
+    assert response.status == 400
+    [line] = access_lines(caplog)
+    assert len(line["request_id"]) >= 16
+    assert response.headers["X-Request-ID"] == line["request_id"]  # generated, and echoed back
+    assert line["status"] == 400
+
+
+async def test_an_unexpected_error_is_logged_once_with_the_request_id(aiohttp_client, settings, caplog):
+    async def broken(request: web.Request) -> web.Response:
+        raise ZeroDivisionError("a bug")
+
+    app = await create_app(settings)
+    app.router.add_get("/broken", broken)
+    client = await aiohttp_client(app)
+    caplog.set_level(logging.INFO)
+
+    response = await client.get("/broken", headers={"X-Request-ID": "req-bug-1"})
+    assert response.status == 500
+    body = await response.text()
+    assert "req-bug-1" in body
+    assert "Traceback" not in body and "ZeroDivisionError" not in body
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    line = observability.JsonFormatter().format(errors[0])
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["request_id"] == "req-bug-1"
+    assert "ZeroDivisionError: a bug" in entry["exception"]
+    assert [a["status"] for a in access_lines(caplog)] == [500]
+
+
+async def test_create_app_refuses_a_bad_setting_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # no .env file
+    monkeypatch.setenv("POOL_MAX_SIZE", "many")
+    with pytest.raises(SystemExit) as stopped:
+        await create_app()
+    assert stopped.value.code == 3  # gunicorn: "worker failed to boot", no respawn loop
+    assert capsys.readouterr().err.splitlines() == [
+        "searchsvc: bad setting POOL_MAX_SIZE: Input should be a valid integer, unable to parse string as an integer"
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "searchsvc.cli", "serve"],
+        [sys.executable, "-m", "gunicorn", "--config", "ops/gunicorn.conf.py", "searchsvc.app:create_app"],
+    ],
+    ids=["searchsvc serve", "gunicorn"],
+)
+def test_serving_refuses_a_bad_setting_in_one_line(command, tmp_path):
+    project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    command = [os.path.join(project, c) if c.startswith("ops/") else c for c in command]
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": project, "LOG_LEVEL": "LOUD"}  # no other setting
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "searchsvc: bad setting LOG_LEVEL: Value error, must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    ]
