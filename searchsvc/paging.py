@@ -5,7 +5,8 @@ last one and the count is known exactly (offset + rows), with no count query at 
 the planner's estimate decides: above `count_exact_limit` it is the answer (`count_exact`
 false: an exact count of 241k matches costs more than the page); at or below it the rows are
 counted, stopping at the limit. A page that has no rows is past the end (404), whichever way
-the count was obtained; an estimate is never below the rows already seen.
+the count was obtained; an estimate is never below the rows already seen. Estimates change only
+when the table is analysed, so each worker reuses one for `count_estimate_ttl_s`.
 
 Deep pages in id order: each worker remembers, for a while (`page_anchor_ttl_s`), the id at
 which a deep page of a given filter started; a later deep page of the same filter skips from
@@ -74,19 +75,57 @@ class PageAnchors:
             del anchors[next(iter(anchors))]
 
 
-PAGE_ANCHORS = web.AppKey("page_anchors", PageAnchors)
+class Estimates:
+    """Planner estimates per filter (EXPLAIN text and arguments), reused for `ttl_s`."""
+
+    def __init__(self, ttl_s: float, size: int = 10_000):
+        self.ttl_s = ttl_s
+        self.size = size
+        self._estimates: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
+
+    def get(self, key: Hashable) -> int | None:
+        entry = self._estimates.get(key)
+        if entry is None or time.monotonic() - entry[0] > self.ttl_s:
+            return None
+        return entry[1]
+
+    def put(self, key: Hashable, estimate: int) -> None:
+        if self.ttl_s <= 0:
+            return
+        self._estimates[key] = (time.monotonic(), estimate)
+        self._estimates.move_to_end(key)
+        if len(self._estimates) > self.size:
+            self._estimates.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class PageMemory:
+    """What a worker remembers between requests to spare the database: anchors and estimates."""
+
+    anchors: PageAnchors
+    estimates: Estimates
+
+    @classmethod
+    def create(cls, anchor_ttl_s: float, estimate_ttl_s: float) -> "PageMemory":
+        return cls(PageAnchors(anchor_ttl_s), Estimates(estimate_ttl_s))
+
+
+PAGE_MEMORY = web.AppKey("page_memory", PageMemory)
 
 
 def _hashable(value: Any) -> Hashable:
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def query_key(query: sql.Query) -> Hashable:
+    return query.text, _hashable(query.args)
 
 
 def page_query(params: ListParams, anchors: PageAnchors | None) -> tuple[sql.Query, Hashable | None]:
     """The SQL of a list page, started from a remembered anchor when one helps; and its anchor key."""
     if isinstance(params, SearchParams) or params.sort != "id" or anchors is None:
         return sql.list_page(params), None
-    where = sql.list_count(params, 0)  # the filter alone: the same for every page
-    key = (where.text, tuple(_hashable(a) for a in where.args))
+    key = query_key(sql.list_count(params, 0))  # the filter alone: the same for every page
     offset = (params.page - 1) * params.page_size
     anchor_offset, start_id = anchors.nearest(key, offset)
     return sql.list_page(params, start_id, offset - anchor_offset), key
@@ -101,7 +140,7 @@ def plan_rows(plan: Any) -> int:
 
 async def fetch_page(
     pools: Any, params: ListParams, page: sql.Query, *, count_limit: int, timeout: float,
-    anchors: PageAnchors | None = None, anchor_key: Hashable | None = None,
+    memory: PageMemory | None = None, anchor_key: Hashable | None = None,
 ) -> Page:
     """The page's rows and the count of all matches (exact, or estimated above `count_limit`)."""
     offset = (params.page - 1) * params.page_size
@@ -112,7 +151,12 @@ async def fetch_page(
             return Page(rows, offset + len(rows) if rows else 0, True)
         seen = offset + len(rows)  # at least this many match
         estimate_query = sql.count_estimate(params)
-        estimate = plan_rows(await conn.fetchval(estimate_query.text, *estimate_query.args))
+        estimate_key = query_key(estimate_query)
+        estimate = memory.estimates.get(estimate_key) if memory else None
+        if estimate is None:
+            estimate = plan_rows(await conn.fetchval(estimate_query.text, *estimate_query.args))
+            if memory:
+                memory.estimates.put(estimate_key, estimate)
         if estimate > count_limit:
             return Page(rows, max(estimate, seen), False)
         count_query = sql.list_count(params, count_limit + 1)
@@ -122,6 +166,6 @@ async def fetch_page(
         return Page(rows, max(estimate, counted, seen), False)
 
     result = await db.read(pools, timeout, work)
-    if anchors is not None and anchor_key is not None and result.rows:
-        anchors.remember(anchor_key, offset, result.rows[0]["id"])
+    if memory is not None and anchor_key is not None and result.rows:
+        memory.anchors.remember(anchor_key, offset, result.rows[0]["id"])
     return result

@@ -21,7 +21,8 @@ async def test_response_shape_field_by_field(client, database_url):
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("application/json")
     body = await resp.json()
-    assert list(body) == ["next", "previous", "count", "total_pages", "current_page", "results"]
+    # the six keys of the old backend, then count_exact (tests/test_paging.py)
+    assert list(body) == ["next", "previous", "count", "total_pages", "current_page", "results", "count_exact"]
     assert body["next"] is None and body["previous"] is None
     assert (body["count"], body["total_pages"], body["current_page"]) == (1, 1, 1)
     [result] = body["results"]
@@ -44,7 +45,10 @@ async def test_empty_table_is_one_empty_page(client):
     resp = await client.get("/listInstrument")
     assert resp.status == 200
     body = await resp.json()
-    assert body == {"next": None, "previous": None, "count": 0, "total_pages": 1, "current_page": 1, "results": []}
+    assert body == {
+        "next": None, "previous": None, "count": 0, "total_pages": 1, "current_page": 1, "results": [],
+        "count_exact": True,
+    }
 
 
 async def test_pages_of_fifty_in_id_order_with_neighbour_urls(client, database_url):

@@ -133,3 +133,13 @@ def test_anchors_give_the_nearest_start_before_an_offset_and_expire():
     expired = paging.PageAnchors(ttl_s=0)
     expired.remember("k", 5000, 5100)
     assert expired.nearest("k", 7000) == (0, sql.FIRST_ID)
+
+
+def test_estimates_are_reused_until_they_expire():
+    estimates = paging.Estimates(ttl_s=60)
+    estimates.put(("sql", (1, ("a", "b"))), 5000)
+    assert estimates.get(("sql", (1, ("a", "b")))) == 5000
+    assert estimates.get(("sql", (2, ("a", "b")))) is None
+    off = paging.Estimates(ttl_s=0)
+    off.put("k", 5000)
+    assert off.get("k") is None

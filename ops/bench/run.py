@@ -1,0 +1,387 @@
+"""Benchmark searchsvc as production runs it, one command:
+
+    .venv/bin/python ops/bench/run.py --rows 1000000 --concurrency 8 --duration 20
+
+1. a private PostgreSQL cluster (--dir, default .data/bench) with pg_stat_statements, and in it
+   a database `bench_<rows>` migrated and seeded with `searchsvc seed --rows N` (reused when it
+   already holds N listings), vacuumed so that index-only scans read no table pages;
+2. gunicorn with ops/gunicorn.conf.py (aiohttp uvloop workers) on 127.0.0.1:--port;
+3. each scenario, then the mix, driven by wrk (ops/bench/deps.sh installs it) at --concurrency
+   open connections for --duration seconds;
+4. the database time of each scenario, without load: the statements PostgreSQL ran per request
+   (pg_stat_statements over --db-samples sequential requests: every query, facets and
+   suggestions included) and EXPLAIN ANALYZE of the page query that searchsvc.sql builds from
+   the parsed parameters;
+5. one table: scenario, req/s, p50, p95, p99, errors, db ms/request, page query ms.
+
+Raw wrk output goes to ops/bench/out/ (ignored by git). The load generator shares the cores
+with the service and the database: figures are for the whole machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from multidict import MultiDict
+from yarl import URL
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from searchsvc import paging, params as request_params, sql  # noqa: E402
+from searchsvc.devdb import Cluster  # noqa: E402
+from searchsvc.settings import Settings  # noqa: E402
+
+OUT_DIR = PROJECT_DIR / "ops" / "bench" / "out"
+LUA = Path(__file__).with_name("wrk_report.lua")
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    weight: int = 0  # share of the mix (0: not in it)
+    needs_key: str | None = None  # a response key that shows the feature exists
+    result: dict = field(default_factory=dict)
+
+
+def scenarios() -> list[Scenario]:
+    """The scenarios, with their weights in the mix (percent: mostly first-page searches and
+    suggestions while typing, some filters and paging). DEEP pages are resolved per database."""
+    return [
+        Scenario("list page 1", "/listInstrument", 5),
+        Scenario("list page DEEP", "/listInstrument?page=DEEP", 1),
+        Scenario("list category+price p3", "/listInstrument?category=Guitarras&minPrice=100&maxPrice=500&page=3", 6),
+        Scenario("search guitarra", "/searchInstrument/?name=guitarra", 14),
+        Scenario("search fender stratocaster", "/searchInstrument/?name=fender%20stratocaster", 14),
+        Scenario("search minilogue+Teclados", "/searchInstrument/?name=minilogue&category=Teclados", 8),
+        Scenario("search no match", "/searchInstrument/?name=zqxjvw%20wqpfk", 3),
+        Scenario(
+            "search highlight+facets",
+            "/searchInstrument/?name=fender&highlight=true&facets=category,website", 8, needs_key="facets",
+        ),
+        Scenario("search typo fendr stratocastr", "/searchInstrument/?name=fendr%20stratocastr", 5),
+        Scenario("search 2-letter prefix st", "/searchInstrument/?name=st", 2),
+        Scenario("search 1-word prefix strato", "/searchInstrument/?name=strato", 6),
+        Scenario("suggest str", "/suggest?q=str", 26, needs_key="suggestions"),
+        Scenario("search guitarra page DEEP", "/searchInstrument/?name=guitarra&page=DEEP", 2),
+        Scenario("healthz (no database)", "/healthz"),
+    ]
+
+
+def resolve_deep_pages(args: argparse.Namespace, chosen: list[Scenario]) -> None:
+    """DEEP becomes page 2000, or at a smaller size the page 80% of the way to the last one."""
+    for scenario in chosen:
+        if "DEEP" not in scenario.path:
+            continue
+        _, first = get(args, scenario.path.replace("page=DEEP", "page=1"))
+        page = max(2, min(2000, int(first.get("total_pages", 2) * 0.8)))
+        scenario.path = scenario.path.replace("DEEP", str(page))
+        scenario.name = scenario.name.replace("DEEP", str(page))
+
+
+# ---- database -----------------------------------------------------------------------------
+
+PG_CONF = (
+    "\n# searchsvc benchmark\n"
+    "shared_preload_libraries = 'pg_stat_statements'\n"
+    "pg_stat_statements.track_planning = on\n"
+    "pg_stat_statements.max = 5000\n"
+)
+
+
+def prepare_cluster(datadir: Path) -> Cluster:
+    cluster = Cluster(datadir)
+    if not cluster.initialised():
+        cluster.init()
+    conf = cluster.pgdata / "postgresql.conf"
+    if "pg_stat_statements" not in conf.read_text():
+        cluster.stop()
+        with open(conf, "a") as stream:
+            stream.write(PG_CONF)
+    cluster.start()
+    return cluster
+
+
+def run_cli(database_url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    print(f"$ searchsvc {' '.join(args)}", flush=True)
+    subprocess.run([str(BIN / "searchsvc"), *args], env=env, check=True)
+
+
+async def database_rows(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM instrument")
+    finally:
+        await conn.close()
+
+
+async def vacuum(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM (ANALYZE) instrument")
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    finally:
+        await conn.close()
+
+
+def prepare_database(cluster: Cluster, rows: int) -> str:
+    name = f"bench_{rows}"
+    cluster.create_database(name)
+    url = cluster.url(name)
+    run_cli(url, "migrate")
+    have = asyncio.run(database_rows(url))
+    if have == 0:
+        started = time.monotonic()
+        run_cli(url, "seed", "--rows", str(rows))
+        print(f"seeded {rows} listings in {time.monotonic() - started:.0f} s", flush=True)
+    elif have != rows:
+        sys.exit(f"database {name} holds {have} listings, not {rows}: drop it or pick another --dir")
+    asyncio.run(vacuum(url))
+    return url
+
+
+# ---- service ------------------------------------------------------------------------------
+
+def start_service(args: argparse.Namespace, database_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BIND": f"127.0.0.1:{args.port}",
+        "LOG_LEVEL": args.log_level,
+        "POOL_MIN_SIZE": str(min(args.pool_max, 2)),
+        "POOL_MAX_SIZE": str(args.pool_max),
+    }
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(OUT_DIR / "gunicorn.log", "w")
+    service = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(PROJECT_DIR / "ops" / "gunicorn.conf.py"), "searchsvc.app:create_app"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_DIR, start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get(args, "/healthz")
+            return service
+        except OSError:
+            if service.poll() is not None:
+                sys.exit(f"gunicorn exited, see {OUT_DIR / 'gunicorn.log'}")
+            time.sleep(0.2)
+    stop_service(service)
+    sys.exit("the service did not answer /healthz within 30 s")
+
+
+def stop_service(service: subprocess.Popen) -> None:
+    if service.poll() is None:
+        os.killpg(service.pid, signal.SIGTERM)
+        try:
+            service.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(service.pid, signal.SIGKILL)
+
+
+def get(args: argparse.Namespace, path: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{args.port}{path}", timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def availability(args: argparse.Namespace, scenario: Scenario) -> str | None:
+    """None when the scenario can run; else why not (endpoint or parameter missing)."""
+    status, body = get(args, scenario.path)
+    if status == 404 and body.get("detail") == "Not found.":
+        return "endpoint missing"
+    if status != 200:
+        return f"answers {status}"
+    if scenario.needs_key and scenario.needs_key not in body:
+        return f"no `{scenario.needs_key}` in the answer"
+    return None
+
+
+# ---- load ---------------------------------------------------------------------------------
+
+def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
+    """Drive `paths` (one, or the mix's weighted list) with wrk; the figures its Lua report prints."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "BENCH_PATHS": "\n".join(paths)}
+    cmd = [
+        "wrk", f"-t{args.threads}", f"-c{args.concurrency}", f"-d{args.duration}s", "--timeout", "5s",
+        "-s", str(LUA), f"http://127.0.0.1:{args.port}",
+    ]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    (OUT_DIR / f"wrk-{args.rows}-{label.replace(' ', '_').replace('/', '_')}.txt").write_text(out)
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    return json.loads(line[len("BENCH "):])
+
+
+# ---- database time ------------------------------------------------------------------------
+
+async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Namespace, path: str) -> float:
+    """Planning + execution time of every statement the service ran, per request, without load."""
+    await asyncio.to_thread(get, args, path)  # warm: plans, caches, anchors of this worker
+    await conn.execute("SELECT pg_stat_statements_reset()")
+    for _ in range(args.db_samples):
+        await asyncio.to_thread(get, args, path)
+    total = await conn.fetchval(
+        """
+        SELECT coalesce(sum(total_exec_time + total_plan_time), 0)
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() AND query NOT LIKE '%pg_stat_statements%'
+        """
+    )
+    return total / args.db_samples
+
+
+def page_query(path: str) -> sql.Query | None:
+    """The page SQL that searchsvc.sql builds for `path` (the list or search page), else None."""
+    url = URL(path)
+    query = MultiDict(url.query)
+    if url.path.startswith("/listInstrument"):
+        return paging.page_query(request_params.parse(request_params.ListParams, query), None)[0]
+    if url.path.startswith("/searchInstrument"):
+        return sql.search_page(request_params.parse(request_params.SearchParams, query))
+    return None
+
+
+async def explain_ms(conn: asyncpg.Connection, query: sql.Query) -> float:
+    """Median of three EXPLAIN ANALYZE runs (planning + execution), in ms."""
+    times = []
+    for _ in range(3):
+        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {query.text}", *query.args)
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        times.append(plan[0]["Planning Time"] + plan[0]["Execution Time"])
+    return sorted(times)[1]
+
+
+async def database_times(args: argparse.Namespace, url: str, chosen: list[Scenario]) -> None:
+    conn = await asyncpg.connect(url, server_settings={
+        "jit": "off", "max_parallel_workers_per_gather": "0",  # as the service's connections
+    })
+    try:
+        for scenario in chosen:
+            scenario.result["db_ms"] = await statement_ms_per_request(conn, args, scenario.path)
+            try:
+                query = page_query(scenario.path)
+                scenario.result["page_ms"] = None if query is None else await explain_ms(conn, query)
+            except Exception as exc:  # the SQL functions changed shape: report, keep going
+                print(f"{scenario.name}: no EXPLAIN ({exc})", file=sys.stderr)
+                scenario.result["page_ms"] = None
+    finally:
+        await conn.close()
+
+
+# ---- report -------------------------------------------------------------------------------
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(rows: list[tuple[str, dict | None, str | None]]) -> str:
+    head = ["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "db ms/req", "page query ms"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r, skipped in rows:
+        if skipped:
+            lines.append(f"| {name} | skipped: {skipped} |" + " |" * (len(head) - 2))
+            continue
+        errors = r["errors"] + r["non2xx"]
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} "
+            f"| {errors} | {fmt(r.get('db_ms'), 2)} | {fmt(r.get('page_ms'), 2)} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )
+    memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_DIR
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "searchsvc", "migrations"],
+        capture_output=True, text=True, cwd=PROJECT_DIR,
+    ).stdout.strip()
+    return f"commit {commit}{' (+ uncommitted changes)' if dirty else ''}; {os.cpu_count()} CPUs ({model}); {memory} RAM"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000, help="listings in the database (default 100000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="open connections wrk keeps busy (default 8)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario (default 20)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: it shares the cores)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: WEB_CONCURRENCY or one per core)")
+    parser.add_argument("--pool-max", type=int, default=Settings.model_fields["pool_max_size"].default,
+                        help="POOL_MAX_SIZE of each worker (default: the setting's default)")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--dir", type=Path, default=PROJECT_DIR / ".data" / "bench", help="cluster folder")
+    parser.add_argument("--only", help="run the scenarios whose name contains this text (and no mix)")
+    parser.add_argument("--no-mix", action="store_true", help="skip the mix")
+    parser.add_argument("--db-samples", type=int, default=20, help="sequential requests per scenario for db time")
+    parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of the service (INFO logs every request)")
+    parser.add_argument("--stop-db", action="store_true", help="stop the cluster afterwards")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: run ops/bench/deps.sh (Debian package `wrk`)")
+
+    cluster = prepare_cluster(args.dir)
+    url = prepare_database(cluster, args.rows)
+    service = start_service(args, url)
+    try:
+        chosen = [s for s in scenarios() if not args.only or args.only in s.name]
+        resolve_deep_pages(args, chosen)
+        report: list[tuple[str, dict | None, str | None]] = []
+        runnable = []
+        for scenario in chosen:
+            skipped = availability(args, scenario)
+            if skipped is None:
+                runnable.append(scenario)
+            report.append((scenario.name, scenario.result, skipped))
+        asyncio.run(database_times(args, url, runnable))
+        for scenario in runnable:
+            print(f"running {scenario.name} ...", flush=True)
+            scenario.result.update(wrk(args, scenario.name, [scenario.path]))
+        if not args.only and not args.no_mix:
+            mix = [s for s in runnable if s.weight]
+            weighted = [s.path for s in mix for _ in range(s.weight)]
+            print("running the mix ...", flush=True)
+            result = wrk(args, "mix", weighted)
+            total = sum(s.weight for s in mix)
+            shares = ", ".join(f"{s.name} {100 * s.weight / total:.0f}%" for s in mix)
+            report.append((f"mix ({shares})", result, None))
+    finally:
+        stop_service(service)
+        if args.stop_db:
+            cluster.stop()
+    print()
+    print(f"{args.rows} listings, concurrency {args.concurrency}, {args.duration} s each, "
+          f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}")
+    print(machine())
+    print(table(report))
+
+
+if __name__ == "__main__":
+    main()
