@@ -29,6 +29,7 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    XDG_RUNTIME_DIR=/tmp \
     MIGRATIONS_DIR=/app/migrations \
     PROMETHEUS_MULTIPROC_DIR=/tmp/searchsvc-metrics
 RUN groupadd --system --gid 10001 searchsvc \

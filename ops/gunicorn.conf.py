@@ -46,6 +46,19 @@ from searchsvc.settings import settings_or_exit  # noqa: E402
 # A bad setting stops gunicorn here, in the master, with one line naming it: no worker boots.
 _settings = settings_or_exit()
 
+# gunicorn's own messages as JSON lines too, like the service's (searchsvc.observability).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "searchsvc.observability.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": _settings.log_level},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
 
 def on_starting(server):
     """Metrics of an earlier run must not count: empty PROMETHEUS_MULTIPROC_DIR before workers start."""
