@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import db, errors, observability, views
+from . import db, errors, observability, openapi, paging, views, writes
 from .settings import Settings, settings_or_exit
 
 
@@ -14,10 +14,17 @@ async def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or settings_or_exit(exit_code=3)
     observability.configure_logging(settings.log_level)
     app = web.Application(
-        middlewares=[observability.request_log_middleware, errors.cors_middleware, errors.error_middleware]
+        middlewares=[observability.request_log_middleware, errors.cors_middleware, errors.error_middleware],
+        client_max_size=settings.max_body_bytes,
+        # read request lines well past the query string limit, so that a long one gets our JSON
+        # 414 naming its longest parameter rather than the HTTP parser's bare 400
+        handler_args={"max_line_size": 4 * settings.max_query_string_length + 2048},
     )
     app[db.SETTINGS] = settings
+    app[paging.PAGE_MEMORY] = paging.PageMemory.create(settings.page_anchor_ttl_s, settings.count_estimate_ttl_s)
     app.cleanup_ctx.append(db.pool_ctx)
     app.add_routes(views.routes)
     app.add_routes(observability.routes)
+    app.add_routes(writes.routes)
+    app.add_routes(openapi.routes)
     return app

@@ -1,163 +1,372 @@
-"""Bulk upsert of listings: rows are COPied into a staging table and merged on `link`.
+"""Bulk upsert of listings: validated rows are COPied into a staging table and merged on `link`.
 
-The connection is passed in (db.py owns the pool); this module holds the SQL of the merge.
+Used by `searchsvc load` (CSV files, streamed), by POST /addInstrument (a few hundred items)
+and by `searchsvc seed`. The connection is passed in (db.py owns connecting); this module holds
+the SQL of the merge, the snapshot expiry and the purge. Every row goes through
+validation.validate_listing first, whichever way it arrived.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
 
-COLUMNS = ("name", "price", "link", "website", "image", "location", "category", "expiration", "publish")
-REQUIRED = ("name", "link", "website")
+from .validation import FIELDS, NewListing, validate_listing
+
+COLUMNS = FIELDS
 
 STAGING_SQL = """
 CREATE TEMP TABLE IF NOT EXISTS instrument_staging (
     line bigint NOT NULL,
+    rejected boolean NOT NULL DEFAULT false,
     name varchar(500), price numeric(10, 2), link varchar(1000), website varchar(500),
     image varchar(1000), location varchar(500), category varchar(200),
     expiration date, publish date
 ) ON COMMIT DROP
 """
 
-# {insert_columns}/{update_set}/{changed_*} come from COLUMNS only (a whitelist), never from input.
-MERGE_SQL = """
-WITH merged AS (
-    INSERT INTO instrument AS i ({insert_columns})
-    SELECT DISTINCT ON (link) {insert_columns}
+# The newest row of each link (highest line), as the merge and the dry run read it.
+STAGED_SOURCE = """(
+    SELECT DISTINCT ON (link) {columns}
     FROM instrument_staging
+    WHERE NOT rejected
     ORDER BY link, line DESC
+)"""
+
+# A literal batch (HTTP writes): the same shape, from arrays bound as $1..$10.
+ARRAY_SOURCE = """(
+    SELECT DISTINCT ON (link) {columns}
+    FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[],
+                $7::text[], $8::text[], $9::date[], $10::date[])
+         AS s(line, name, price, link, website, image, location, category, expiration, publish)
+    ORDER BY link, line DESC
+)"""
+
+# Existing links get the `update` columns rewritten, and only when one of them differs: an
+# unchanged row keeps its tuple (no dead row, no index churn, not even a row lock). New links are
+# inserted whole, in link order; ON CONFLICT covers a writer inserting the same link meanwhile.
+# Only new links draw an id from the sequence, so daily reloads do not use up the serial ids.
+# {source}, {columns}, {update_set*}, {changed_*} come from the constants and COLUMNS only.
+MERGE_SQL = """
+WITH source AS MATERIALIZED {source},
+changed AS (
+    UPDATE instrument AS i SET {update_set_staged}
+    FROM source AS s
+    WHERE i.link = s.link AND ({changed_existing}) IS DISTINCT FROM ({changed_staged})
+    RETURNING 1
+),
+added AS (
+    INSERT INTO instrument AS i ({columns})
+    SELECT {columns} FROM source AS s
+    WHERE NOT EXISTS (SELECT 1 FROM instrument AS e WHERE e.link = s.link)
+    ORDER BY link
     ON CONFLICT (link) DO UPDATE SET {update_set}
     WHERE ({changed_existing}) IS DISTINCT FROM ({changed_new})
     RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted,
-       count(*) FILTER (WHERE NOT inserted) AS updated
-FROM merged
+SELECT (SELECT count(*) FROM source) AS links,
+       (SELECT count(*) FROM added WHERE inserted) AS inserted,
+       (SELECT count(*) FROM changed) + (SELECT count(*) FROM added WHERE NOT inserted) AS updated
+"""
+
+# HTTP batches lock their existing rows in link order first, so two writers never deadlock.
+LOCK_LINKS_SQL = "SELECT 1 FROM instrument WHERE link = ANY($1::text[]) ORDER BY link FOR UPDATE"
+
+# What a merge would do, without doing it (`load --dry-run`).
+DRY_RUN_SQL = """
+SELECT count(*) AS links,
+       count(*) FILTER (WHERE i.id IS NULL) AS inserted,
+       count(*) FILTER (WHERE i.id IS NOT NULL
+                        AND ({changed_existing}) IS DISTINCT FROM ({changed_staged})) AS updated
+FROM {source} AS s
+LEFT JOIN instrument AS i ON i.link = s.link
+"""
+
+# Snapshot sync: live listings of the website that the file no longer names expire yesterday,
+# so they leave the results today but stay in the table (purge removes them later).
+MISSING_FROM_SNAPSHOT = """
+FROM instrument AS i
+WHERE lower(i.website) = $1
+  AND (i.expiration IS NULL OR i.expiration >= CURRENT_DATE)
+  AND NOT EXISTS (SELECT 1 FROM instrument_staging AS s WHERE s.link = i.link)
+"""
+EXPIRE_MISSING_SQL = "UPDATE instrument AS i SET expiration = CURRENT_DATE - 1 WHERE i.id IN (SELECT i.id "
+EXPIRE_MISSING_SQL += MISSING_FROM_SNAPSHOT + ")"
+COUNT_MISSING_SQL = "SELECT count(*) " + MISSING_FROM_SNAPSHOT
+
+PURGE_BATCH_SQL = """
+DELETE FROM instrument
+WHERE id >= $1 AND id < $2 AND expiration < $3
+RETURNING website
 """
 
 
-@dataclass
-class LoadCounts:
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    rejected: int = 0
-
-    @property
-    def unchanged(self) -> int:
-        return self.read - self.rejected - self.inserted - self.updated
-
-
-class RowError(ValueError):
-    """A row that cannot be loaded; the message names the field."""
-
-
-def merge_sql(columns: Sequence[str]) -> str:
-    """The upsert for a file naming `columns`: only those columns are written on update."""
-    unknown = set(columns) - set(COLUMNS)
+def _merge_parts(update: Sequence[str]) -> dict[str, str]:
+    unknown = set(update) - set(COLUMNS)
     if unknown:
         raise ValueError(f"unknown columns: {sorted(unknown)}")
-    ordered = [c for c in COLUMNS if c in columns]
-    updated = [c for c in ordered if c != "link"]
-    return MERGE_SQL.format(
-        insert_columns=", ".join(ordered),
-        update_set=", ".join(f"{c} = EXCLUDED.{c}" for c in updated),
-        changed_existing=", ".join(f"i.{c}" for c in updated),
-        changed_new=", ".join(f"EXCLUDED.{c}" for c in updated),
-    )
+    written = [c for c in COLUMNS if c in update and c != "link"]
+    return {
+        "columns": ", ".join(COLUMNS),
+        "update_set": ", ".join(f"{c} = EXCLUDED.{c}" for c in written),
+        "update_set_staged": ", ".join(f"{c} = s.{c}" for c in written),
+        "changed_existing": ", ".join(f"i.{c}" for c in written),
+        "changed_new": ", ".join(f"EXCLUDED.{c}" for c in written),
+        "changed_staged": ", ".join(f"s.{c}" for c in written),
+    }
+
+
+def merge_sql(update: Sequence[str], source: str = STAGED_SOURCE) -> str:
+    """The upsert from `source`: new links get every column, existing ones only `update`."""
+    parts = _merge_parts(update)
+    return MERGE_SQL.format(source=source.format(columns=parts["columns"]), **parts)
+
+
+def dry_run_sql(update: Sequence[str]) -> str:
+    parts = _merge_parts(update)
+    return DRY_RUN_SQL.format(source=STAGED_SOURCE.format(columns=parts["columns"]), **parts)
+
+
+async def _stage(conn, records: Iterable[tuple[Any, ...]], columns: Sequence[str]) -> None:
+    await conn.execute(STAGING_SQL)
+    await conn.execute("TRUNCATE instrument_staging")
+    await conn.copy_records_to_table("instrument_staging", records=records, columns=list(columns))
 
 
 async def upsert(conn, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> tuple[int, int]:
-    """Upsert `rows` (values for `columns`, in that order) inside the caller's transaction.
+    """Upsert already-clean `rows` (values for `columns`) inside the caller's transaction.
 
     Returns (inserted, updated). Within the rows, the last one for a link wins.
     """
+    positions = [list(columns).index(c) for c in COLUMNS if c in columns]
     ordered = [c for c in COLUMNS if c in columns]
-    positions = [list(columns).index(c) for c in ordered]
-    await conn.execute(STAGING_SQL)
-    await conn.execute("TRUNCATE instrument_staging")
     records = ((line, *(row[p] for p in positions)) for line, row in enumerate(rows))
-    await conn.copy_records_to_table("instrument_staging", records=records, columns=["line", *ordered])
+    await _stage(conn, records, ["line", *ordered])
     result = await conn.fetchrow(merge_sql(ordered))
     return result["inserted"], result["updated"]
 
 
-def parse_price(text: str) -> Decimal | None:
-    if text.strip() == "":
-        return None
-    try:
-        price = Decimal(text.strip())
-    except InvalidOperation:
-        raise RowError(f"price: not a number: {text[:40]!r}") from None
-    if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
-        raise RowError(f"price: out of range: {text[:40]!r}")
-    return price.quantize(Decimal("0.01"))
+async def write_listings(conn, listings: Sequence[NewListing]) -> tuple[int, int]:
+    """Upsert validated listings (HTTP writes) inside the caller's transaction; every field is written.
+
+    Returns (inserted, updated); within `listings`, the last one for a link wins.
+    """
+    rows = [listing.row() for listing in listings]
+    if not rows:
+        return 0, 0
+    arrays = [list(range(len(rows))), *(list(column) for column in zip(*rows))]
+    await conn.execute(LOCK_LINKS_SQL, arrays[3])
+    result = await conn.fetchrow(merge_sql(COLUMNS, ARRAY_SOURCE), *arrays)
+    return result["inserted"], result["updated"]
 
 
-def parse_date(text: str, field: str) -> date | None:
-    if text.strip() == "":
-        return None
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        raise RowError(f"{field}: not an ISO date: {text[:40]!r}") from None
+# ---------------------------------------------------------------------------------------------
+# CSV files
 
 
-LIMITS = {"name": 500, "link": 1000, "website": 500, "image": 1000, "location": 500, "category": 200}
+class LoadError(Exception):
+    """The file cannot be loaded at all (bad header, unreadable, or a bad row under --strict)."""
 
 
-def parse_row(header: Sequence[str], values: Sequence[str]) -> tuple[Any, ...]:
-    """Typed values of one CSV row, in `header` order; RowError names the field at fault."""
-    if len(values) != len(header):
-        raise RowError(f"row has {len(values)} fields, header has {len(header)}")
-    out: list[Any] = []
-    for column, text in zip(header, values):
-        if column == "price":
-            out.append(parse_price(text))
-        elif column in ("expiration", "publish"):
-            out.append(parse_date(text, column))
-        else:
-            value = text.strip()
-            if len(value) > LIMITS[column]:
-                raise RowError(f"{column}: longer than {LIMITS[column]} characters")
-            if column in REQUIRED and not value:
-                raise RowError(f"{column}: required")
-            out.append(value or None)
-    return tuple(out)
+@dataclass(frozen=True)
+class LoadOptions:
+    strict: bool = False  # one bad row aborts the file
+    dry_run: bool = False  # validate and count, write nothing
+    snapshot: bool = False  # the file is the whole current list of `website`
+    website: str | None = None  # website of rows without one (required with snapshot)
+
+
+@dataclass
+class LoadReport:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    expired: int = 0
+    rejected: int = 0
+    duplicates: int = 0  # rows superseded by a later row with the same link
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = self.read / self.seconds if self.seconds > 0 else 0.0
+        text = (
+            f"read {self.read}, inserted {self.inserted}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, expired {self.expired}, rejected {self.rejected}"
+        )
+        if self.duplicates:
+            text += f", duplicates {self.duplicates}"
+        return text + f" in {self.seconds:.1f} s ({rate:,.0f} rows/s)"
+
+
+# (line, field, reason) of one rejected row
+RejectSink = Callable[[int, str, str], None]
+Progress = Callable[[int, int], None]  # (rows read, rows rejected)
 
 
 def read_header(reader: Iterator[list[str]]) -> list[str]:
     header = [h.strip().lower() for h in next(reader, [])]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        raise RowError(f"header: unknown columns {unknown}; known: {', '.join(COLUMNS)}")
+        raise LoadError(f"header: unknown columns {unknown}; known: {', '.join(COLUMNS)}")
     if len(set(header)) != len(header):
-        raise RowError("header: a column is named twice")
+        raise LoadError("header: a column is named twice")
     missing = [c for c in ("name", "link") if c not in header]
     if missing:
-        raise RowError(f"header: missing required columns {missing}")
+        raise LoadError(f"header: missing required columns {missing}")
     return header
 
 
-def csv_rows(stream: io.TextIOBase, counts: LoadCounts, rejects: list[str]) -> tuple[list[str], Iterator[tuple]]:
-    """(header, iterator of parsed rows); bad rows are counted and described in `rejects`."""
+def _row_problems(header: Sequence[str], values: list[str], options: LoadOptions):
+    """(clean row or None, problems, link to keep alive under --snapshot)."""
+    if len(values) != len(header):
+        return None, [("", f"has {len(values)} fields, the header has {len(header)}")], None
+    raw = dict(zip(header, values))
+    listing, problems = validate_listing(raw)
+    if listing is not None and options.snapshot and listing.website not in (None, options.website):
+        listing, problems = None, [("website", f"is {listing.website!r} in a snapshot of {options.website!r}")]
+    if listing is not None:
+        return listing.row(options.website), [], None
+    seen = None
+    if options.snapshot and not any(f == "link" for f, _ in problems):
+        seen = validate_listing({"name": "x", "link": raw.get("link")})[0].link
+    return None, problems, seen
+
+
+def staged_records(
+    stream: TextIO, header: list[str], reader, options: LoadOptions, report: LoadReport,
+    reject: RejectSink, progress: Progress | None, progress_every: int = 50_000,
+) -> Iterator[tuple[Any, ...]]:
+    """Staging records of the valid rows, reading the file as COPY asks for them (bounded memory)."""
+    previous_line = reader.line_num
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line, previous_line = previous_line + 1, reader.line_num
+            report.read += 1
+            report.rejected += 1
+            reject(line, "", f"unreadable CSV: {exc}")
+            if options.strict:
+                raise LoadError(f"line {line}: unreadable CSV: {exc}") from None
+            continue
+        line, previous_line = previous_line + 1, reader.line_num
+        if not values:
+            continue
+        report.read += 1
+        row, problems, seen = _row_problems(header, values, options)
+        if row is not None:
+            yield (line, False, *row)
+        else:
+            report.rejected += 1
+            for field_name, reason in problems:
+                reject(line, field_name, reason)
+            if options.strict:
+                field_name, reason = problems[0]
+                raise LoadError(f"line {line}: {field_name + ': ' if field_name else ''}{reason}")
+            if seen is not None:
+                yield (line, True, None, None, seen, None, None, None, None, None, None)
+        if progress is not None and report.read % progress_every == 0:
+            progress(report.read, report.rejected)
+
+
+async def load_csv(
+    conn, stream: TextIO, options: LoadOptions, reject: RejectSink, progress: Progress | None = None
+) -> LoadReport:
+    """Validate and upsert one CSV file in one transaction; the report counts what happened.
+
+    Any failure (bad header, a bad row under `strict`, a lost connection) leaves the table as it was.
+    """
+    if options.snapshot and not options.website:
+        raise LoadError("--snapshot needs --website NAME: the marketplace the file lists completely")
+    if options.website:
+        options = replace(options, website=options.website.strip().lower())
+    started = time.monotonic()
     reader = csv.reader(stream)
     header = read_header(reader)
+    report = LoadReport()
+    update = set(header) | ({"website"} if options.website else set()) | ({"expiration"} if options.snapshot else set())
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        # sorting a million links for DISTINCT ON is much faster in memory than on disk
+        await conn.execute("SET LOCAL work_mem = '128MB'")
+        records = staged_records(stream, header, reader, options, report, reject, progress)
+        await _stage(conn, records, ["line", "rejected", *COLUMNS])
+        if options.dry_run:
+            counts = await conn.fetchrow(dry_run_sql(sorted(update)))
+        else:
+            counts = await conn.fetchrow(merge_sql(sorted(update)))
+        report.inserted, report.updated = counts["inserted"], counts["updated"]
+        report.unchanged = counts["links"] - report.inserted - report.updated
+        report.duplicates = report.read - report.rejected - counts["links"]
+        if options.snapshot:
+            if options.dry_run:
+                report.expired = await conn.fetchval(COUNT_MISSING_SQL, options.website)
+            else:
+                status = await conn.execute(EXPIRE_MISSING_SQL, options.website)
+                report.expired = int(status.split()[-1])
+    except BaseException:
+        try:
+            await transaction.rollback()
+        except Exception:  # the connection is gone: the server rolls back on its own
+            pass
+        raise
+    if options.dry_run:
+        await transaction.rollback()
+    else:
+        await transaction.commit()
+    if progress is not None:
+        progress(report.read, report.rejected)
+    report.seconds = time.monotonic() - started
+    return report
 
-    def rows() -> Iterator[tuple]:
-        for values in reader:
-            if not values:
-                continue
-            counts.read += 1
-            try:
-                yield parse_row(header, values)
-            except RowError as exc:
-                counts.rejected += 1
-                rejects.append(f"line {reader.line_num}: {exc}")
 
-    return header, rows()
+class RejectsFile:
+    """Rejected rows as CSV (line, field, reason), created on the first one."""
+
+    def __init__(self, path):
+        self.path = path
+        self._file: TextIO | None = None
+        self._writer = None
+
+    def __call__(self, line: int, field_name: str, reason: str) -> None:
+        if self._writer is None:
+            self._file = open(self.path, "w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["line", "field", "reason"])
+        self._writer.writerow([line, field_name, reason])
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Purge
+
+
+async def purge_expired(conn, before: date, batch_ids: int = 20_000, report=None) -> dict[str, int]:
+    """Delete listings whose expiration is before `before`, walking the ids in short transactions.
+
+    Returns the number removed per website; `report(removed_so_far)` is called after each batch.
+    """
+    removed: dict[str, int] = {}
+    low, high = await conn.fetchrow("SELECT min(id), max(id) FROM instrument WHERE expiration < $1", before)
+    if low is None:
+        return removed
+    total = 0
+    for start in range(low, high + 1, batch_ids):
+        rows = await conn.fetch(PURGE_BATCH_SQL, start, start + batch_ids, before)
+        for row in rows:
+            removed[row["website"]] = removed.get(row["website"], 0) + 1
+        total += len(rows)
+        if report is not None and rows:
+            report(total)
+    return removed
