@@ -7,6 +7,8 @@ import logging
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 from aiohttp import web
@@ -18,6 +20,8 @@ from searchsvc.devdb import free_port
 from searchsvc.settings import Settings
 
 from .conftest import _admin, _with_database, insert, listing
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -177,11 +181,53 @@ async def test_create_app_refuses_a_bad_setting_in_one_line(monkeypatch, tmp_pat
     ids=["searchsvc serve", "gunicorn"],
 )
 def test_serving_refuses_a_bad_setting_in_one_line(command, tmp_path):
-    project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    command = [os.path.join(project, c) if c.startswith("ops/") else c for c in command]
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": project, "LOG_LEVEL": "LOUD"}  # no other setting
+    command = [os.path.join(PROJECT, c) if c.startswith("ops/") else c for c in command]
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": PROJECT, "LOG_LEVEL": "LOUD"}  # no other setting
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         "searchsvc: bad setting LOG_LEVEL: Value error, must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
     ]
+
+
+def test_gunicorn_workers_add_up_their_metrics(database_url, tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR (as in the image), a scrape of any worker counts every worker's requests."""
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"], "PYTHONPATH": PROJECT, "DATABASE_URL": database_url,
+        "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "POOL_MIN_SIZE": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "HOME": str(tmp_path),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", f"{PROJECT}/ops/gunicorn.conf.py", "searchsvc.app:create_app"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(f"{base}/healthz", server)
+        for _ in range(20):
+            with urllib.request.urlopen(f"{base}/listInstrument?page_size=1") as response:
+                assert response.status == 200
+        for _ in range(3):  # each scrape is answered by whichever worker accepts it
+            with urllib.request.urlopen(f"{base}/metrics") as response:
+                scraped = samples(response.read().decode())
+            ok = frozenset({"route": "/listInstrument", "method": "GET", "status": "200"}.items())
+            assert scraped[("searchsvc_http_requests_total", ok)] == 20
+            assert scraped[("searchsvc_db_pool_size", frozenset({("pool", "primary")}))] == 2  # 1 per worker
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=60)
+    assert server.returncode == 0, stderr
+    assert all(json.loads(line)["level"] for line in stderr.splitlines())  # every log line is JSON
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, attempts: int = 300) -> None:
+    for _ in range(attempts):
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited: {server.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
