@@ -6,7 +6,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import auth, db, ingest
+from . import auth, db, ingest, metrics
 from .models import Problem
 from .validation import MAX_ITEMS, validate_listing
 
@@ -95,6 +95,9 @@ async def add_instruments(request: web.Request) -> web.Response:
     created, updated = await db.read(pool, timeout, write) if valid else (0, 0)
     distinct = len({listing.link for listing in valid})
     result = WriteResult(created=created, updated=updated, unchanged=distinct - created - updated, rejected=rejected)
+    metrics.count_ingested(
+        "api", inserted=created, updated=updated, unchanged=result.unchanged, rejected=len(items) - len(valid)
+    )
     return web.Response(
         status=201 if created else 200, body=result.model_dump_json(), content_type="application/json"
     )

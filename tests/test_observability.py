@@ -10,11 +10,12 @@ import sys
 import time
 import urllib.request
 
+import asyncpg
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from searchsvc import db, observability
+from searchsvc import auth, db, observability
 from searchsvc.app import create_app
 from searchsvc.devdb import free_port
 from searchsvc.settings import Settings
@@ -231,3 +232,27 @@ def _wait_until_up(url: str, server: subprocess.Popen, attempts: int = 300) -> N
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
+
+
+async def test_metrics_count_rows_written_through_add_instrument(client, database_url):
+    conn = await asyncpg.connect(database_url)
+    try:
+        token = await auth.create_token(conn, "scraper")
+    finally:
+        await conn.close()
+    await insert(database_url, [listing(1, link="https://example.test/item/kept")])
+    items = [
+        {"name": "Fender Jazz Bass", "link": "https://example.test/item/new", "website": "reverb"},
+        {"name": "Roland Juno", "link": "https://example.test/item/kept", "website": "hispasonic", "price": "900"},
+        {"name": "", "link": "https://example.test/item/bad", "website": "reverb"},
+    ]
+    before = await scrape(client)
+    response = await client.post("/addInstrument", json=items, headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 201
+    after = await scrape(client)
+
+    def added(outcome):
+        key = ("searchsvc_ingest_rows_total", frozenset({("source", "api"), ("outcome", outcome)}))
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert (added("inserted"), added("updated"), added("rejected")) == (1, 1, 1)
