@@ -85,6 +85,16 @@ def waiting_for_connection() -> Iterator[None]:
 
 
 @contextmanager
+def query_kind(kind: str) -> Iterator[None]:
+    """Label the queries run inside the block with `kind` (a fixed name, e.g. "facets") instead of the route."""
+    token = QUERY_KIND.set(kind)
+    try:
+        yield
+    finally:
+        QUERY_KIND.reset(token)
+
+
+@contextmanager
 def timed_query() -> Iterator[None]:
     """Observe how long the block (queries on a held connection) takes, labelled by QUERY_KIND."""
     started = time.perf_counter()

@@ -159,9 +159,10 @@ async def _not_ready_reason(app: web.Application) -> str | None:
         return "database pool not started"
     timeout = settings.pool_acquire_timeout_s
     try:
-        if not await db.fetchval(pool, MIGRATIONS_TABLE_EXISTS, timeout):
-            return "migrations not applied"
-        applied = {row["migration_id"] for row in await db.fetch(pool, APPLIED_MIGRATIONS, timeout)}
+        with metrics.query_kind("readyz"):
+            if not await db.fetchval(pool, MIGRATIONS_TABLE_EXISTS, timeout):
+                return "migrations not applied"
+            applied = {row["migration_id"] for row in await db.fetch(pool, APPLIED_MIGRATIONS, timeout)}
     except db.DatabaseUnavailable as exc:
         return str(exc)
     pending = sorted(migration_ids(settings.migrations_dir) - applied)

@@ -298,6 +298,7 @@ def test_ci_tests_against_postgres_15_then_builds_and_pushes_on_main_only():
     [postgres] = test["services"].values()
     assert postgres["image"].split(":")[1].startswith("15")
     assert "TEST_DATABASE_URL" in test["env"]
+    assert test["env"]["PG_BINDIR"] == "/usr/lib/postgresql/15/bin"  # the tests' own clusters are 15 too
     assert any(step.get("run", "").startswith("make test") for step in test["steps"])
     assert re.search(r"^test:", (PROJECT / "Makefile").read_text(), re.M)
 

@@ -112,6 +112,10 @@ async def test_metrics_count_requests_by_route_template(client):
     assert ("searchsvc_db_pool_in_use", frozenset({("pool", "primary")})) in after
     assert delta("searchsvc_db_query_duration_seconds_count", kind="/listInstrument") == 2
 
+    assert (await client.get("/readyz")).status == 200
+    after = await scrape(client)
+    assert delta("searchsvc_db_query_duration_seconds_count", kind="readyz") == 2  # named, not the route
+
 
 async def test_each_request_logs_one_json_line_and_echoes_the_request_id(client, database_url, caplog):
     await insert(database_url, [listing(1, category="bajos"), listing(2, category="bajos"), listing(3)])
