@@ -132,6 +132,8 @@ def website_from_link(link: str) -> str:
 
 def _text(value: Any, field: str) -> str | None:
     if value is None:
+        if field in REQUIRED:
+            raise ValueError("is required")
         return None
     if not isinstance(value, str):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
