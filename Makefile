@@ -23,7 +23,7 @@ run: install
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
 		export DATABASE_URL=$$($(BIN)/searchsvc devdb start); \
-		trap '$(BIN)/searchsvc devdb stop' EXIT; \
+		trap '$(BIN)/searchsvc devdb stop' EXIT; trap 'exit 130' INT TERM; \
 		echo "private database: $$DATABASE_URL"; \
 	fi; \
 	$(BIN)/searchsvc migrate; \
