@@ -113,20 +113,25 @@ async def request_log_middleware(request: web.Request, handler) -> web.StreamRes
         metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
         metrics.HTTP_SECONDS.labels(route, method, str(status)).observe(elapsed)
         _record_pool(request.app)
-        access_log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.path,
-                "query": request.query_string[:1000],
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-                "result_count": request.get(metrics.RESULT_COUNT),
-                "remote": request.headers.get("X-Forwarded-For", request.remote),
-            },
-        )
+        if access_log.isEnabledFor(logging.INFO):
+            _log_request(request, request_id, route, status, elapsed)
+
+
+def _log_request(request: web.Request, request_id: str, route: str, status: int, elapsed: float) -> None:
+    access_log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string[:1000],
+            "route": route,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+            "result_count": request.get(metrics.RESULT_COUNT),
+            "remote": request.headers.get("X-Forwarded-For", request.remote),
+        },
+    )
 
 
 # ---- endpoints ----------------------------------------------------------------------------
