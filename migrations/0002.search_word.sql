@@ -64,4 +64,4 @@ CREATE FUNCTION searchsvc_refresh_search_words() RETURNS integer
     SELECT count(*)::integer FROM search_word;
 $$;
 
-SELECT searchsvc_refresh_search_words();
+DO $$ BEGIN PERFORM searchsvc_refresh_search_words(); END $$;

@@ -133,6 +133,13 @@ class WordLexemes:
     english: tuple[str, ...] = ()  # English stems (weight C)
     synonyms: tuple["WordLexemes", ...] = ()  # the lexemes of each synonym
     fuzzy: tuple[str, ...] = ()  # indexed words close to this one, when it matched nothing
+    # listings holding it (upper bounds, from search_word): literally; as a prefix; in any
+    # forgiving way (literal, stems, prefix, synonyms); as one of the near spellings.
+    # None: unknown (not looked up), taken as "many".
+    literal_ndoc: int | None = None
+    prefix_ndoc: int | None = None
+    forgiving_ndoc: int | None = None
+    fuzzy_ndoc: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +147,7 @@ class Expansion:
     """Lexemes per typed word (keyed by the word as typed)."""
 
     words: dict[str, WordLexemes] = field(default_factory=dict)
+    listings: int | None = None  # rows in the table (the planner's figure), to judge the counts against
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
@@ -149,7 +157,9 @@ class Expansion:
 def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
     words = {}
+    listings = None
     for r in rows:
+        listings = r["listings"]
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
         words[r["word"]] = WordLexemes(
             literal=tuple(r["literal"]), spanish=tuple(r["spanish"]), english=tuple(r["english"]),
@@ -157,8 +167,10 @@ def expansion_from_rows(rows) -> Expansion:
                 WordLexemes(tuple(s["literal"]), tuple(s["spanish"]), tuple(s["english"])) for s in synonyms
             ),
             fuzzy=tuple(r["fuzzy"]),
+            literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
+            forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words)
+    return Expansion(words, listings)
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,9 @@ class Tiers:
 
     queries: tuple[str, ...]  # one per tier, in rank order
     any_match: str  # matches the rows of every tier (for counts and facets)
+    # per tier, at most how many listings it can hold (None: unknown); the SQL reads a small tier
+    # through the GIN index instead of scanning the rank order for it
+    bounds: tuple[int | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -189,24 +204,31 @@ def _all(parts: list[str]) -> str:
     return " & ".join(parts)
 
 
-def _literal(lexemes: WordLexemes, prefix: bool = False) -> str:
-    """Literal words of one typed word (several when the parser split it, e.g. `ds-1`), adjacent."""
+def _literal(lexemes: WordLexemes, prefix: bool = False, weighted: bool = False) -> str:
+    """Literal words of one typed word (several when the parser split it, e.g. `ds-1`), adjacent.
+
+    Weights (A: literal words) only in phrases, which read positions from the rows anyway: a
+    weight makes the GIN index re-read every candidate row, while a bare lexeme is answered by
+    the index alone. A bare literal also matches the same lexeme as an English stem
+    (`guitarra` finds "guitarras"): close enough to literal.
+    """
     if not lexemes.literal:
         return ""
-    operands = [quote(lex) + ":A" for lex in lexemes.literal]
+    weight = "A" if weighted else ""
+    operands = [quote(lex) + (":" + weight if weight else "") for lex in lexemes.literal]
     if prefix:
-        operands[-1] = quote(lexemes.literal[-1]) + ":*A"
+        operands[-1] = quote(lexemes.literal[-1]) + ":*" + weight
     return operands[0] if len(operands) == 1 else "(" + " <-> ".join(operands) + ")"
 
 
 def _stemmed(lexemes: WordLexemes) -> list[str]:
     """The word's own literal, Spanish and English forms (whatever it has)."""
     options = [_literal(lexemes)]
-    for stems, weight in ((lexemes.spanish, "B"), (lexemes.english, "C")):
+    for stems in (lexemes.spanish, lexemes.english):
         if len(stems) == 1:
-            options.append(quote(stems[0]) + ":" + weight)
+            options.append(quote(stems[0]))
         elif stems:
-            options.append("(" + " <-> ".join(quote(s) + ":" + weight for s in stems) + ")")
+            options.append("(" + " <-> ".join(quote(s) for s in stems) + ")")
     return options
 
 
@@ -222,7 +244,7 @@ def _forgiving(lexemes: WordLexemes, prefix: bool) -> list[str]:
 def _phrase(words: tuple[str, ...], expansion: Expansion, prefix_last: bool = False) -> str:
     operands = []
     for i, word in enumerate(words):
-        operand = _literal(expansion.get(word), prefix=prefix_last and i == len(words) - 1)
+        operand = _literal(expansion.get(word), prefix=prefix_last and i == len(words) - 1, weighted=True)
         if operand:
             operands.append(operand)
     if not operands:
@@ -246,6 +268,7 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
 
     literal_words, forgiving_words, typo_words = [], [], []
     has_fuzzy = False
+    bound_phrase, bound_literal, bound_forgiving, bound_typo = [], [], [], []
     for i, word in enumerate(text.words):
         lexemes = expansion.get(word)
         if not lexemes.literal and not lexemes.spanish and not lexemes.english and not lexemes.fuzzy:
@@ -255,26 +278,52 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         forgiving_words.append(_any(forgiving))
         typo_words.append(_any(forgiving + [quote(f) for f in lexemes.fuzzy]))
         has_fuzzy = has_fuzzy or bool(lexemes.fuzzy)
+        if lexemes.forgiving_ndoc is not None:
+            last = i == len(text.words) - 1 and text.last_is_prefix
+            bound_literal.append(lexemes.literal_ndoc)
+            bound_phrase.append(lexemes.prefix_ndoc if last and text.prefix_allowed(i) else lexemes.literal_ndoc)
+            bound_forgiving.append(lexemes.forgiving_ndoc)
+            bound_typo.append(lexemes.forgiving_ndoc + (lexemes.fuzzy_ndoc or 0))
+        else:
+            bound_phrase.append(None)
+            bound_literal.append(None)
+            bound_forgiving.append(None)
+            bound_typo.append(None)
+    for phrase in text.phrases:
+        ndocs = [expansion.get(w).literal_ndoc for w in phrase]
+        for bounds in (bound_phrase, bound_literal, bound_forgiving, bound_typo):
+            bounds.extend(ndocs)
 
     if not forgiving_words and not [p for p in phrases if p]:
         return None
-    candidates: list[str] = []
+    candidates: list[tuple[str, int | None]] = []
     if len(text.words) >= 2:
         whole = _phrase(text.words, expansion, prefix_last=text.last_is_prefix)
-        candidates.append(_all([whole] + phrases))
-    candidates.append(_all(literal_words + phrases))
-    candidates.append(_all(forgiving_words + phrases))
+        candidates.append((_all([whole] + phrases), _least(bound_phrase)))
+    candidates.append((_all(literal_words + phrases), _least(bound_literal)))
+    candidates.append((_all(forgiving_words + phrases), _least(bound_forgiving)))
     if has_fuzzy:
-        candidates.append(_all(typo_words + phrases))
+        candidates.append((_all(typo_words + phrases), _least(bound_typo)))
 
     queries: list[str] = []
+    bounds: list[int | None] = []
     earlier: list[str] = []
-    for candidate in dict.fromkeys(c for c in candidates if c):
+    for candidate, bound in candidates:
+        if not candidate or candidate in earlier:
+            continue
         not_earlier = ["!(" + e + ")" for e in earlier]
         queries.append(_all(["(" + candidate + ")"] + not_earlier + ([exclude] if exclude else [])))
+        bounds.append(bound)
         earlier.append(candidate)
     any_match = _all(["(" + _any(earlier) + ")"] + ([exclude] if exclude else []))
-    return Tiers(tuple(queries), any_match)
+    return Tiers(tuple(queries), any_match, tuple(bounds))
+
+
+def _least(bounds: list[int | None]) -> int | None:
+    """Rows matching every word hold each of them: at most the rarest word's count (None: unknown)."""
+    if not bounds or any(b is None for b in bounds):
+        return None
+    return min(bounds)
 
 
 _MARK_WORD = re.compile(r"[^\W_]+")

@@ -177,5 +177,20 @@ def test_tsquery_text_quotes_every_lexeme():
     lexemes = query.WordLexemes(literal=("o'neil\\",), spanish=("o'neil",), english=())
     tiers = query.tiers(query.SearchText(words=("x",)), query.Expansion({"x": lexemes}))
     assert tiers is not None
-    assert tiers.queries[0] == "('o''neil\\\\':A)"
-    assert "'o''neil':B" in tiers.queries[1]
+    assert tiers.queries[0] == "('o''neil\\\\')"
+    assert "'o''neil'" in tiers.queries[1]
+
+
+async def test_search_results_stop_at_the_relevance_depth(aiohttp_client, database_url):
+    from searchsvc import sql
+
+    from .conftest import listing
+
+    depth = sql.RELEVANCE_MAX_DEPTH
+    await insert(database_url, [listing(n, name=f"Bajo Yamaha {n}") for n in range(depth + 10)])
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+    last = depth // 100
+    body = await (await client.get("/searchInstrument", params={"name": "bajo", "page_size": "100", "page": str(last)})).json()
+    assert len(body["results"]) == 100 and body["next"] is None
+    resp = await client.get("/searchInstrument", params={"name": "bajo", "page_size": "100", "page": str(last + 1)})
+    assert resp.status == 404
