@@ -39,8 +39,8 @@ class SuggestParams(BaseModel):
 
     model_config = {"frozen": True}
 
-    q: str = Field(min_length=1, max_length=Q_MAX_LENGTH)
-    limit: int = Field(10, ge=1, le=50)
+    q: str = Field(min_length=1, max_length=Q_MAX_LENGTH, description="The text typed so far (the last word may be unfinished)")
+    limit: int = Field(10, ge=1, le=50, description="Most suggestions to return")
 
     @field_validator("q", mode="before")
     @classmethod
@@ -72,7 +72,7 @@ REFRESH_SQL = "SELECT searchsvc_refresh_suggestions()"
 
 # $1 the typed words, $2 how many. Text-pattern (byte) order makes `folded ~>=~ p AND folded ~<~ (p||max)`
 # exactly "starts with p", and the btree answers it with a plain range scan, even in a generic plan.
-PREFIX_SQL = r"""
+COMPLETIONS_SQL = r"""
 SELECT phrase, listings
 FROM search_suggestion
 WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ (searchsvc_fold($1) || U&'\+10FFFF')
@@ -80,47 +80,31 @@ ORDER BY listings DESC, folded
 LIMIT $2
 """
 
-# Completions first (most listings first), then near matches (closest first) to fill the list;
-# $3 is how many words were typed (1 or 2: the table holds words and two-word phrases).
-PREFIX_AND_NEAR_SQL = r"""
-WITH prefixed AS (
-    SELECT phrase, listings, folded
-    FROM search_suggestion
-    WHERE folded ~>=~ searchsvc_fold($1) AND folded ~<~ (searchsvc_fold($1) || U&'\+10FFFF')
-    ORDER BY listings DESC, folded
-    LIMIT $2
-), near AS (
-    SELECT phrase, listings, folded, folded <-> searchsvc_fold($1) AS distance
-    FROM search_suggestion
-    WHERE folded % searchsvc_fold($1)
-        AND words >= $3  -- "fender st" is completed by phrases, not by single words
-        AND NOT starts_with(searchsvc_fold($1), folded)  -- nor by what is already typed
-    ORDER BY distance, listings DESC, folded
-    LIMIT $2
-)
+# Asked only when the completions do not fill the list: the closest words (one word typed) or
+# phrases (two typed), through the partial trigram index of that kind. What starts with the typed
+# text was a completion already; what the typed text starts with ("fender" for "fender st") is no help.
+NEAR_MATCHES_SQL = r"""
 SELECT phrase, listings
-FROM (
-    SELECT phrase, listings, 1 AS tier, -listings::float8 AS rank, folded FROM prefixed
-    UNION ALL
-    SELECT phrase, listings, 2, distance, folded FROM near
-    WHERE folded NOT IN (SELECT folded FROM prefixed)
-) AS found
-ORDER BY tier, rank, folded
+FROM search_suggestion
+WHERE words = {words} AND folded % searchsvc_fold($1)
+    AND NOT starts_with(folded, searchsvc_fold($1)) AND NOT starts_with(searchsvc_fold($1), folded)
+ORDER BY folded <-> searchsvc_fold($1), listings DESC, folded
 LIMIT $2
 """
 
 
-def suggestions(params: SuggestParams) -> Query:
-    """Completions of the typed text; near matches too once it is long enough for trigrams."""
+def completions(params: SuggestParams) -> Query:
+    """The words and phrases starting with the typed text, most listings first."""
+    return Query(COMPLETIONS_SQL, (params.typed, params.limit))
+
+
+def near_matches(params: SuggestParams, found: int) -> Query | None:
+    """Close spellings to fill the list after `found` completions; None when full or too short to tell."""
     typed = params.typed
-    if len(typed) < NEAR_MIN_LENGTH:
-        return Query(PREFIX_SQL, (typed, params.limit))
-    return Query(PREFIX_AND_NEAR_SQL, (typed, params.limit, min(2, len(typed.split()))))
-
-
-def suggestion_settings(params: SuggestParams) -> dict[str, str]:
-    """The transaction settings suggestions need (the `%` threshold when near matches are looked up)."""
-    return TRIGRAM_SETTINGS if len(params.typed) >= NEAR_MIN_LENGTH else {}
+    words = len(typed.split())
+    if found >= params.limit or len(typed) < NEAR_MIN_LENGTH or words > 2:
+        return None
+    return Query(NEAR_MATCHES_SQL.format(words=words), (typed, params.limit - found))
 
 
 class Suggestion(BaseModel):

@@ -1,0 +1,2 @@
+-- transactional: false
+DROP INDEX CONCURRENTLY IF EXISTS instrument_facet_idx;
