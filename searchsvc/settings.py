@@ -28,6 +28,21 @@ class Settings(BaseSettings):
         description='Origins allowed to read the API (JSON list); ["*"] allows any.',
     )
     page_size: int = Field(50, ge=1, le=100, description="Results per page unless `page_size` is given.")
+    count_exact_limit: int = Field(
+        1000, ge=0, le=10_000_000,
+        description="Counts up to this many matches are exact; above it `count` is the planner's "
+        "estimate and `count_exact` is false.",
+    )
+    count_estimate_ttl_s: float = Field(
+        60.0, ge=0, le=86_400,
+        description="How long a worker reuses the planner's estimate of a filter's match count (s); "
+        "0 asks the planner on every request.",
+    )
+    page_anchor_ttl_s: float = Field(
+        60.0, ge=0, le=86_400,
+        description="How long a worker remembers where a deep page (id order) starts, so the next "
+        "deep page skips from there instead of from the first row (s); 0 turns it off.",
+    )
     statement_timeout_ms: int = Field(
         2000, ge=10, le=600_000, description="Longest a search query may run before it is cut (ms)."
     )
