@@ -32,6 +32,11 @@ def connection_settings(settings: Settings) -> dict[str, str]:
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
         "jit": "off",  # JIT compilation costs more than our short queries take
+        # concurrent requests already keep every core busy; parallel workers only add start-up cost
+        "max_parallel_workers_per_gather": "0",
+        # asyncpg prepares each statement once per connection (texts are stable); a generic plan
+        # would ignore how common the searched word or category is, so plan with the values
+        "plan_cache_mode": "force_custom_plan",
         "application_name": "searchsvc",
     }
 
@@ -52,12 +57,21 @@ async def create_pool(settings: Settings, dsn: str | None = None, min_size: int 
             server_settings=connection_settings(settings),
             command_timeout=settings.statement_timeout_ms / 1000 + 1,
             timeout=settings.pool_acquire_timeout_s,  # connecting counts against the same wait
+            reset=_reset_if_in_transaction,
         )
     except _UNAVAILABLE as exc:
         if min_size == 0:
             raise
         log.warning("database %s unreachable at start-up (%s): connecting on first use", safe_url(dsn), exc)
         return await create_pool(settings, dsn, min_size=0)
+
+
+async def _reset_if_in_transaction(conn: asyncpg.Connection) -> None:
+    """On release to the pool: asyncpg's default runs RESET ALL & co., one more round trip per
+    request; the service changes no session state (settings are SET LOCAL), so only an
+    unfinished transaction needs undoing."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def safe_url(dsn: str) -> str:
