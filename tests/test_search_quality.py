@@ -194,3 +194,24 @@ async def test_search_results_stop_at_the_relevance_depth(aiohttp_client, databa
     assert len(body["results"]) == 100 and body["next"] is None
     resp = await client.get("/searchInstrument", params={"name": "bajo", "page_size": "100", "page": str(last + 1)})
     assert resp.status == 404
+
+
+async def test_word_counts_follow_inserts_updates_and_deletes(database_url):
+    """search_word (typo candidates) stays equal to a rebuild from the listings after every kind of write."""
+    import asyncpg
+
+    from .conftest import listing
+
+    await insert(database_url, [listing(1, name="Korg Minilogue"), listing(2, name="Korg Monologue")])
+    await insert(database_url, [listing(1, name="Korg Minilogue XD"), listing(3, name="Moog Minitaur")])
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("DELETE FROM instrument WHERE link = $1", listing(2)["link"])
+        kept = dict(await conn.fetch("SELECT word, ndoc FROM search_word"))
+        rebuilt = dict(await conn.fetch(
+            "SELECT lexeme, count(*) FROM instrument, unnest(tsvector_to_array(search_vector)) AS lexeme GROUP BY lexeme"
+        ))
+    finally:
+        await conn.close()
+    assert kept == rebuilt
+    assert kept["korg"] == 1 and "monologue" not in kept and kept["xd"] == 1
