@@ -112,7 +112,8 @@ async def request_log_middleware(request: web.Request, handler) -> web.StreamRes
         method = request.method if request.method in KNOWN_METHODS else "other"
         metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
         metrics.HTTP_SECONDS.labels(route, method, str(status)).observe(elapsed)
-        _record_pool(request.app)
+        if metrics.MULTIPROCESS:  # a scrape reads the other workers' files: keep this worker's fresh
+            _record_pool(request.app)
         if access_log.isEnabledFor(logging.INFO):
             _log_request(request, request_id, route, status, elapsed)
 
