@@ -31,7 +31,7 @@ FUZZY_MORE_COMMON = 10  # a word found as typed gets near spellings only if they
 FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most frequent) first
 
 _ENDS_WITH_WORD = re.compile(r"[^\W_]$")
-_TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_])|[^\W_]+')
+_TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_]|")|[^\W_]+')
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,14 @@ class SearchText:
 
     words: tuple[str, ...] = ()  # plain words in the order typed (NFC, case kept)
     phrases: tuple[tuple[str, ...], ...] = ()  # quoted phrases of 2+ words
-    excluded: tuple[str, ...] = ()  # words after a leading "-"
+    excluded: tuple[str, ...] = ()  # words after a leading "-" (an excluded "phrase" as words joined by spaces)
     last_is_prefix: bool = True  # the text ends with a plain word the user may still be typing
 
     @property
     def all_words(self) -> tuple[str, ...]:
         """Every word whose lexemes the database must look up, without repeats."""
-        return tuple(dict.fromkeys(self.words + tuple(w for p in self.phrases for w in p) + self.excluded))
+        excluded = tuple(w for e in self.excluded for w in e.split(" "))
+        return tuple(dict.fromkeys(self.words + tuple(w for p in self.phrases for w in p) + excluded))
 
     def prefix_allowed(self, position: int) -> bool:
         """May plain word number `position` match as the start of a longer word?"""
@@ -115,9 +116,7 @@ def _add_phrase(phrase, negate, words, phrases, excluded) -> None:
     if not phrase:
         return
     if negate:
-        excluded.extend(phrase[:1] if len(phrase) == 1 else [])
-        if len(phrase) > 1:
-            excluded.append(" ".join(phrase))  # an excluded phrase is looked up as one text
+        excluded.append(" ".join(phrase))
     elif len(phrase) == 1:
         words.append(phrase[0])
     else:

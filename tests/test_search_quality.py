@@ -110,6 +110,8 @@ async def test_quoted_phrase_and_exclusion(search):
     assert "105" not in await _numbers(search, '"les paul"')  # Paul Reed Smith: not the phrase
     assert set(await _numbers(search, '"les paul"')) == {"7", "8", "9", "26", "104"}
     assert "9" not in await _numbers(search, "les paul -epiphone")
+    assert "105" not in await _numbers(search, 'paul -"reed smith"')
+    assert "105" in await _numbers(search, 'paul -"smith reed"')
     found = await _numbers(search, "fender -squier", page_size=100)
     assert "4" not in found and "36" not in found and "1" in found
 
@@ -167,6 +169,7 @@ async def test_new_listings_are_searchable_by_typo_at_once(aiohttp_client, datab
     ("DS-1 pedal", ("DS", "1", "pedal"), (), (), True),  # a hyphen inside a word excludes nothing
     ("100%", ("100",), (), (), False),  # the text does not end with the word: it is finished
     ("a&b|!c:*", ("a", "b", "c"), (), (), False),
+    ('les paul -"paul reed"', ("les", "paul"), (), ("paul reed",), False),
 ])
 def test_parse_reads_the_query_syntax(text, words, phrases, excluded, prefix):
     parsed = query.parse(text)
