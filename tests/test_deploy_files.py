@@ -250,6 +250,9 @@ def test_compose_proxy_and_load_test_name_files_that_exist(monkeypatch):
     assert "./ops/nginx.conf:/etc/nginx/nginx.conf:ro" in services["nginx"]["volumes"]
     assert services["nginx"]["depends_on"]["app"]["condition"] == "service_healthy"
     assert services["app"]["expose"] == [str(gunicorn_port(monkeypatch))]
+    # on `docker compose stop`, gunicorn drains in-flight requests before docker kills it
+    grace = int(services["app"]["stop_grace_period"].rstrip("s"))
+    assert grace > gunicorn_config(monkeypatch)["graceful_timeout"]
 
     locust = services["locust"]
     assert locust["profiles"] == ["loadtest"]
@@ -279,6 +282,11 @@ def test_nginx_proxies_to_the_app_port_with_gzip_rate_limit_timeouts_and_request
         assert re.search(rf"{timeout}\s+\d+s;", conf), timeout
     read_timeout = int(re.search(r"proxy_read_timeout\s+(\d+)s;", conf).group(1))
     assert read_timeout * 1000 > Settings.model_fields["statement_timeout_ms"].default
+    # the app, not nginx, answers an over-long query string (414) or body (413), as JSON
+    buffer_kb = int(re.search(r"large_client_header_buffers\s+\d+\s+(\d+)k;", conf).group(1))
+    assert buffer_kb * 1024 > Settings.model_fields["max_query_string_length"].default + 100
+    body_mb = int(re.search(r"client_max_body_size\s+(\d+)m;", conf).group(1))
+    assert body_mb * 1024 * 1024 > Settings.model_fields["max_body_bytes"].default
 
     # X-Request-ID: the client's, else nginx's $request_id; sent to the app and back to the client
     mapped = re.search(r"map\s+\$http_x_request_id\s+\$(\w+)\s*\{[^}]*\"\"\s+\$request_id;", conf)
