@@ -2,16 +2,18 @@
 
 Each facet reuses the page's own WHERE (`sql.filtered_where`) as a subquery, with the facet's own
 filter removed so that the other values keep their counts (a category facet filtered to
-"bajos" would otherwise only ever show "bajos"). Facet names come from params.FACETS, a whitelist;
-the grouped column comes from FACET_COLUMNS below, never from the request.
+"bajos" would otherwise only ever show "bajos"). Lists filtered by nothing but category and
+website read the same counts from a rollup kept exact by triggers (instrument_facet_count).
+Facet names come from params.Facet, a whitelist; the grouped column comes from FACET_COLUMNS
+below, never from the request.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .params import ListParams
-from .sql import Query, filtered_where
+from .params import ListParams, SearchParams
+from .sql import FILTERS, Query, filtered_where, where_clauses
 
 FACET_LIMIT = 50  # values per facet, most frequent first
 
@@ -31,6 +33,19 @@ ORDER BY count DESC, filtered.value
 LIMIT {limit}
 """
 
+ROLLUP_FILTERS = {"category", "website"}  # the columns of instrument_facet_count, with expiration
+# The same counts from instrument_facet_count (migration 0006), for lists filtered only by
+# category and website: that table has the columns those filters (and the expiry one) name.
+ROLLUP_COUNTS_SQL = """
+SELECT {column} AS value, sum(listings)::bigint AS count
+FROM instrument_facet_count
+WHERE {where} AND {column} IS NOT NULL
+GROUP BY {column}
+HAVING sum(listings) > 0
+ORDER BY count DESC, value
+LIMIT {limit}
+"""
+
 PRICE_RANGE_SQL = """
 SELECT min(filtered.price) AS min, max(filtered.price) AS max
 FROM (SELECT price FROM instrument WHERE {where}) AS filtered
@@ -41,8 +56,19 @@ def value_counts(params: ListParams, facet: str) -> Query:
     """How many listings of the current query have each value of `facet`, ignoring its own filter."""
     column, ignored = FACET_COLUMNS[facet]
     args: list[Any] = []
-    where = filtered_where(params.model_copy(update=ignored), args)
+    others = params.model_copy(update=ignored)
+    if _rollup_answers(others):
+        where = " AND ".join(where_clauses(others, args)) or "TRUE"
+        return Query(ROLLUP_COUNTS_SQL.format(column=column, where=where, limit=FACET_LIMIT), tuple(args))
+    where = filtered_where(others, args)
     return Query(VALUE_COUNTS_SQL.format(column=column, where=where, limit=FACET_LIMIT), tuple(args))
+
+
+def _rollup_answers(params: ListParams) -> bool:
+    """Whether instrument_facet_count holds the answer: a list with no filter but category and website."""
+    return not isinstance(params, SearchParams) and all(
+        getattr(params, param) in (None, ()) for param, _ in FILTERS if param not in ROLLUP_FILTERS
+    )
 
 
 def price_range(params: ListParams) -> Query:

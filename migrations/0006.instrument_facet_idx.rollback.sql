@@ -1,2 +1,0 @@
--- transactional: false
-DROP INDEX CONCURRENTLY IF EXISTS instrument_facet_idx;
