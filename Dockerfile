@@ -20,7 +20,7 @@ COPY pyproject.toml setup.cfg README.md ./
 RUN mkdir searchsvc && touch searchsvc/__init__.py \
     && pip install . \
     && pip uninstall --yes searchsvc \
-    && rm -rf searchsvc build *.egg-info
+    && rm -rf searchsvc build ./*.egg-info
 COPY searchsvc/ searchsvc/
 RUN pip install --no-deps . && python -m compileall -q /opt/venv/lib
 
@@ -41,7 +41,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY migrations/ /app/migrations/
 COPY ops/gunicorn.conf.py /app/ops/gunicorn.conf.py
-USER searchsvc:searchsvc
+USER 10001:10001
 EXPOSE 8080
 # Liveness only: /healthz never touches the database (readiness is /readyz, for the proxy/orchestrator).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
