@@ -10,6 +10,8 @@ CREATE TABLE instrument_facet_count (
     listings integer NOT NULL,  -- no CHECK: a take-away is proposed as a negative row before it conflicts
     UNIQUE NULLS NOT DISTINCT (category, website, expiration)
 );
+-- the category filter (sql.FILTERS) compares folded categories
+CREATE INDEX instrument_facet_count_category_idx ON instrument_facet_count (searchsvc_fold(category));
 
 -- Adds the new rows and takes away the old ones, group by group in key order (concurrent
 -- writers lock the groups in the same order); groups that reach 0 are dropped.

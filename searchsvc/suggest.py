@@ -80,9 +80,9 @@ ORDER BY listings DESC, folded
 LIMIT $2
 """
 
-# Asked only when the completions do not fill the list: the closest words (one word typed) or
-# phrases (two typed), through the partial trigram index of that kind. What starts with the typed
-# text was a completion already; what the typed text starts with ("fender" for "fender st") is no help.
+# Asked only when nothing completes the typed text (a typo, not a word being typed): the closest
+# words (one word typed) or phrases (two typed), through the partial trigram index of that kind.
+# What the typed text starts with ("fender" for "fendr st") is no help.
 NEAR_MATCHES_SQL = r"""
 SELECT phrase, listings
 FROM search_suggestion
@@ -99,10 +99,10 @@ def completions(params: SuggestParams) -> Query:
 
 
 def near_matches(params: SuggestParams, found: int) -> Query | None:
-    """Close spellings to fill the list after `found` completions; None when full or too short to tell."""
+    """Close spellings when nothing completes the text (a typo); None after completions or for short text."""
     typed = params.typed
     words = len(typed.split())
-    if found >= params.limit or len(typed) < NEAR_MIN_LENGTH or words > 2:
+    if found > 0 or len(typed) < NEAR_MIN_LENGTH or words > 2:
         return None
     return Query(NEAR_MATCHES_SQL.format(words=words), (typed, params.limit - found))
 
