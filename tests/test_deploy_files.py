@@ -8,8 +8,11 @@ import importlib
 import re
 import runpy
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from searchsvc.app import create_app
@@ -324,3 +327,16 @@ def test_ci_tests_against_postgres_15_then_builds_and_pushes_on_main_only():
 def test_make_run_defaults_are_valid_settings(monkeypatch, tmp_path):
     """`make run` sets no variable beyond DATABASE_URL: the defaults must validate on their own."""
     assert settings_from({}, monkeypatch, tmp_path).port == 8080
+
+
+@pytest.mark.parametrize(
+    "path, schema",
+    [("compose.yml", "vendor.compose-spec"), (".github/workflows/ci.yml", "vendor.github-workflows")],
+)
+def test_file_matches_its_published_schema(path, schema):
+    """compose.yml and the workflow against the schemas docker compose and GitHub publish (shipped offline)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(PROJECT / path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
