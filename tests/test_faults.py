@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from pathlib import Path
 from typing import Iterator
 
 import aiohttp
@@ -17,7 +19,7 @@ import pytest
 
 from searchsvc.app import create_app
 from searchsvc.devdb import Cluster, free_port
-from searchsvc.settings import Settings
+from searchsvc.settings import PROJECT_DIR, Settings
 
 from .conftest import listing
 from .throwaway import TableLock, migrated_cluster, remove
@@ -112,31 +114,39 @@ async def test_exhausted_pool_queues_briefly_then_answers_503(aiohttp_client, ow
     assert first.status == 200 and (await first.json())["count"] == len(ROWS)
 
 
-def _wait_listening(port: int, process: subprocess.Popen) -> None:
+def _wait_serving(port: int, process: subprocess.Popen) -> None:
+    """Until /healthz answers (under gunicorn the port is bound before the worker has booted)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
         except OSError:
             time.sleep(0.1)
-    raise AssertionError("server did not start listening")
+    raise AssertionError("server did not start serving")
 
 
-async def test_sigterm_finishes_the_request_in_flight_then_exits_0(own_cluster):
+@pytest.mark.parametrize("runner", ["serve", "gunicorn"])
+async def test_sigterm_finishes_the_request_in_flight_then_exits_0(own_cluster, runner):
     _, url = own_cluster
     port = free_port()
     env = {
         **os.environ, "DATABASE_URL": url, "STATEMENT_TIMEOUT_MS": "30000", "POOL_MIN_SIZE": "1",
-        "SHUTDOWN_TIMEOUT_S": "20", "LOG_LEVEL": "WARNING",
+        "SHUTDOWN_TIMEOUT_S": "20", "GRACEFUL_TIMEOUT": "20", "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": "1", "BIND": f"127.0.0.1:{port}",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "searchsvc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    if runner == "serve":
+        command = [sys.executable, "-m", "searchsvc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    else:  # as production runs it
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")), "-c", str(PROJECT_DIR / "ops" / "gunicorn.conf.py"),
+            "searchsvc.app:create_app",
+        ]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT_DIR)
     try:
-        await asyncio.to_thread(_wait_listening, port, server)
+        await asyncio.to_thread(_wait_serving, port, server)
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
             async with TableLock(url) as lock:
                 in_flight = asyncio.ensure_future(session.get("/listInstrument"))
@@ -161,3 +171,36 @@ async def test_sigterm_finishes_the_request_in_flight_then_exits_0(own_cluster):
             server.kill()
         output = server.communicate()[0].decode(errors="replace")
     assert "Traceback" not in output, output
+
+
+def _postgres_processes(cluster: Cluster) -> list[int]:
+    """The postmaster of `cluster` and every process it started."""
+    postmaster = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
+    found, pending = [], [postmaster]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+    return found
+
+
+async def test_frozen_database_answers_503_in_bounded_time_then_recovers(aiohttp_client, own_cluster):
+    # SIGSTOP freezes every server process: connections stay open but nothing answers, as in a
+    # network cut. Requests must not hang past the statement timeout (+1 s of client-side grace).
+    cluster, url = own_cluster
+    settings = _settings(url, statement_timeout_ms=500, pool_acquire_timeout_s=1.0)
+    client = await aiohttp_client(await create_app(settings))
+    assert (await _get(client, "/listInstrument"))[0] == 200
+    processes = _postgres_processes(cluster)
+    for pid in processes:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        for path in ("/listInstrument", "/searchInstrument/?name=fender", "/listInstrument?page=2"):
+            _assert_unavailable(*await _get(client, path), "")
+    finally:
+        for pid in processes:
+            os.kill(pid, signal.SIGCONT)
+    status, _, body = await _get(client, "/listInstrument")
+    assert status == 200 and body["count"] == len(ROWS)
