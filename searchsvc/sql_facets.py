@@ -46,6 +46,27 @@ ORDER BY count DESC, value
 LIMIT {limit}
 """
 
+# Category and website in one pass over the matching rows, when neither is filtered (both facets
+# then count the same rows): the usual case of a search, whose matching rows are the costly part.
+BOTH_KEY = "category+website"
+BOTH_COUNTS_SQL = """
+SELECT facet, value, count
+FROM (
+    SELECT CASE WHEN GROUPING(filtered.category) = 0 THEN 'category' ELSE 'website' END AS facet,
+           coalesce(filtered.category, filtered.website) AS value,
+           count(*) AS count,
+           row_number() OVER (
+               PARTITION BY GROUPING(filtered.category)
+               ORDER BY coalesce(filtered.category, filtered.website) IS NULL, count(*) DESC,
+                        coalesce(filtered.category, filtered.website)
+           ) AS position
+    FROM (SELECT category, website FROM instrument WHERE {where}) AS filtered
+    GROUP BY GROUPING SETS ((filtered.category), (filtered.website))
+) AS counted
+WHERE value IS NOT NULL AND position <= {limit}
+ORDER BY facet, count DESC, value
+"""
+
 PRICE_RANGE_SQL = """
 SELECT min(filtered.price) AS min, max(filtered.price) AS max
 FROM (SELECT price FROM instrument WHERE {where}) AS filtered
@@ -78,9 +99,35 @@ def price_range(params: ListParams) -> Query:
     return Query(PRICE_RANGE_SQL.format(where=where), tuple(args))
 
 
+def both_counts(params: ListParams) -> Query | None:
+    """Category and website counts in one query, when that is cheaper and gives the same answer."""
+    asked = set(params.facets)
+    if not {"category", "website"} <= asked or params.category is not None or params.website:
+        return None
+    if _rollup_answers(params):
+        return None  # the rollup answers each in a few milliseconds
+    args: list[Any] = []
+    where = filtered_where(params, args)
+    return Query(BOTH_COUNTS_SQL.format(where=where, limit=FACET_LIMIT), tuple(args))
+
+
 def facet_queries(params: ListParams) -> dict[str, Query]:
-    """One query per facet asked for in `params.facets`, in the order asked; `price` always last."""
-    queries = {facet: value_counts(params, facet) for facet in params.facets if facet in FACET_COLUMNS}
+    """The queries answering `params.facets`: one per facet, or BOTH_KEY for category and website."""
+    both = both_counts(params)
+    queries = {BOTH_KEY: both} if both is not None else {
+        facet: value_counts(params, facet) for facet in params.facets if facet in FACET_COLUMNS
+    }
     if params.facets:
         queries["price"] = price_range(params)
     return queries
+
+
+def facet_rows(params: ListParams, results: dict[str, Any]) -> dict[str, Any]:
+    """Each asked facet's rows (None: cut by its time limit) from the results of facet_queries, in the order asked."""
+    if BOTH_KEY in results:
+        rows = results[BOTH_KEY]
+        for facet in ("category", "website"):
+            results[facet] = None if rows is None else [row for row in rows if row["facet"] == facet]
+    ordered = {facet: results[facet] for facet in params.facets if facet in FACET_COLUMNS}
+    ordered["price"] = results["price"]
+    return ordered

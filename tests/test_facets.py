@@ -81,6 +81,14 @@ async def test_search_facets_follow_the_text_and_price_range_ignores_price_filte
     assert body["facets"]["price"] == {"min": "650.00", "max": "900.00"}  # every live fender, any price
 
 
+async def test_search_counts_both_facets_of_the_matching_listings(facet_client):
+    body = await _get(facet_client, "/searchInstrument?name=fender&facets=website,category")
+    assert list(body["facets"]) == ["website", "category", "price"]
+    assert body["facets"]["category"] == [{"value": "guitarras", "count": 2}, {"value": "bajos", "count": 1}]
+    assert body["facets"]["website"] == [{"value": "reverb", "count": 2}, {"value": "hispasonic", "count": 1}]
+    assert body["facets"]["price"] == {"min": "650.00", "max": "900.00"}
+
+
 async def test_price_alone_and_an_empty_result(facet_client):
     body = await _get(facet_client, "/searchInstrument?name=theremin&facets=price,category")
     assert body["count"] == 0
