@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         2000, ge=10, le=600_000, description="Longest a search query may run before it is cut (ms)."
     )
+    facet_timeout_ms: int = Field(
+        500, ge=1, le=600_000,
+        description="Longest each facet count may run; a facet cut short is reported in `facets_timed_out` (ms).",
+    )
     pool_min_size: int = Field(2, ge=0, le=100, description="Connections each worker keeps open.")
     pool_max_size: int = Field(10, ge=1, le=200, description="Most connections each worker opens.")
     pool_acquire_timeout_s: float = Field(
