@@ -154,11 +154,17 @@ _UNAVAILABLE = _CONNECTION_LOST + (
 )
 
 
+class NoConnectionInTime(asyncio.TimeoutError):
+    """The pool had no connection to give (all busy, or the database not answering) in time."""
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncpg.QueryCanceledError):
         return "query took too long"
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, NoConnectionInTime):
         return "no database connection free in time"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "database did not answer in time"
     return "database unreachable"
 
 
@@ -167,7 +173,10 @@ T = TypeVar("T")
 
 async def _on_connection(pool: asyncpg.Pool, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     with metrics.waiting_for_connection():
-        conn = await pool.acquire(timeout=timeout)
+        try:
+            conn = await pool.acquire(timeout=timeout)
+        except asyncio.TimeoutError as exc:
+            raise NoConnectionInTime() from exc
     try:
         with metrics.timed_query():
             return await work(conn)
