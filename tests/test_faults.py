@@ -198,7 +198,7 @@ async def test_frozen_database_answers_503_in_bounded_time_then_recovers(aiohttp
         os.kill(pid, signal.SIGSTOP)
     try:
         for path in ("/listInstrument", "/searchInstrument/?name=fender", "/listInstrument?page=2"):
-            _assert_unavailable(*await _get(client, path), "")
+            _assert_unavailable(*await _get(client, path), "database")
     finally:
         for pid in processes:
             os.kill(pid, signal.SIGCONT)
