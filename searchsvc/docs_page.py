@@ -43,9 +43,9 @@ HTML = r"""<!doctype html>
 <script>
 "use strict";
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
+const inline = (s) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>");
 // A small Markdown subset: paragraphs, "- " lists, `code`.
 function md(text) {
-  const inline = (s) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>");
   return String(text || "").split(/\n\n+/).map((block) => {
     const lines = block.split("\n");
     if (lines.every((l) => l.startsWith("- "))) return "<ul>" + lines.map((l) => "<li>" + inline(l.slice(2)) + "</li>").join("") + "</ul>";
@@ -90,7 +90,7 @@ function operation(path, method, op) {
   const id = op.operationId || (method + path);
   const params = op.parameters || [];
   let html = `<section class="op" id="${esc(id)}"><h2><span class="method ${method}">${method.toUpperCase()}</span>${esc(path)}</h2><div class="body">`;
-  html += `<p><b>${esc(op.summary || "")}</b></p>` + md(op.description);
+  html += "<p><b>" + inline(op.summary) + "</b></p>" + md(op.description);
   if (params.length) {
     html += "<h4>Query parameters</h4><table><tr><th>Name</th><th>Type</th><th>Default</th><th>Description</th></tr>";
     for (const p of params) {
@@ -108,7 +108,7 @@ function operation(path, method, op) {
     const [type, media] = Object.entries(r.content || {})[0] || ["", {}];
     const schema = media.schema;
     const detail = schema && schema.$ref ? `<details><summary>${esc(typeOf(schema))}</summary>${fieldsTable(schema)}</details>` : `<span class="mono">${esc(type)} ${esc(typeOf(schema))}</span>`;
-    html += `<tr><td class="mono">${esc(status)}</td><td>${esc(r.description)}${r.headers && r.headers["Retry-After"] ? " (with <code>Retry-After</code>)" : ""}</td><td>${detail}</td></tr>`;
+    html += `<tr><td class="mono">${esc(status)}</td><td>${inline(r.description)}${r.headers && r.headers["Retry-After"] ? " (with <code>Retry-After</code>)" : ""}</td><td>${detail}</td></tr>`;
   }
   html += "</table>";
   if (method === "get") {
@@ -152,12 +152,15 @@ async function main() {
   }
   document.getElementById("title").innerHTML = esc(spec.info.title) + `<span class="version">${esc(spec.info.version)} · OpenAPI ${esc(spec.openapi)} · <a href="openapi.json">openapi.json</a></span>`;
   const byTag = {};
+  for (const tag of spec.tags || []) byTag[tag.name] = [];
   for (const [path, methods] of Object.entries(spec.paths))
     for (const [method, op] of Object.entries(methods)) (byTag[(op.tags || ["other"])[0]] ||= []).push([path, method, op]);
   let nav = "", html = md(spec.info.description);
   for (const [tag, ops] of Object.entries(byTag)) {
+    if (!ops.length) continue;
+    const about = (spec.tags || []).find((t) => t.name === tag);
     nav += `<h3>${esc(tag)}</h3>` + ops.map(([p, m, op]) => `<a href="#${esc(op.operationId || m + p)}">${m.toUpperCase()} ${esc(p)}</a>`).join("");
-    html += `<h2>${esc(tag)}</h2>` + ops.map(([p, m, op]) => operation(p, m, op)).join("");
+    html += `<h2>${esc(tag)}</h2>` + (about ? md(about.description) : "") + ops.map(([p, m, op]) => operation(p, m, op)).join("");
   }
   nav += "<h3>schemas</h3>" + Object.keys(spec.components.schemas).map((n) => `<a href="#schema-${esc(n)}">${esc(n)}</a>`).join("");
   html += "<h2>Schemas</h2>" + Object.entries(spec.components.schemas).map(([n, s]) =>

@@ -69,6 +69,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/docs"): Operation(None, {200: {"type": "string"}}, tag="documentation"),
 }
 _TEXT_ROUTES = {"/metrics": "text/plain", "/docs": "text/html"}
+TAGS = [
+    {"name": "search", "description": "What the site's frontend calls: listings, search and suggestions."},
+    {"name": "write", "description": "Adding listings (scrapers), with a write token."},
+    {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
+    {"name": "documentation", "description": "This description, as JSON and as a page."},
+]
 
 # Settings that shape what a client may send or receive, listed in the description.
 CLIENT_SETTINGS = (
@@ -212,7 +218,13 @@ def build(app: web.Application) -> dict[str, Any]:
     """The OpenAPI document of `app`, as its router, models and settings make it."""
     settings = app[db.SETTINGS]
     paths: dict[str, dict[str, Any]] = {}
-    for (method, path), route in sorted(_documented_routes(app).items(), key=lambda item: item[0][1]):
+    tag_names = [tag["name"] for tag in TAGS]
+
+    def order(item: tuple[tuple[str, str], web.AbstractRoute]) -> tuple[int, str]:
+        tag = OPERATIONS.get(item[0], Operation(tag="other")).tag
+        return (tag_names.index(tag) if tag in tag_names else len(tag_names)), item[0][1]
+
+    for (method, path), route in sorted(_documented_routes(app).items(), key=order):
         operation = OPERATIONS.get((method, path), Operation(tag="other"))
         summary, details = _summary(route.handler)
         entry: dict[str, Any] = {
@@ -235,6 +247,7 @@ def build(app: web.Application) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "searchsvc", "version": __version__, "description": _description(settings)},
+        "tags": TAGS,
         "paths": paths,
         "components": {
             "schemas": _component_schemas(),
