@@ -41,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # SIGTERM/SIGINT: stop listening, let requests in flight finish (bounded), close the pool, exit 0
     web.run_app(
         create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
-        shutdown_timeout=settings.shutdown_timeout_s, print=None,
+        shutdown_timeout=settings.shutdown_timeout_s,
         access_log=None,  # observability.request_log_middleware writes the request log
     )
 
