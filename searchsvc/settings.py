@@ -78,7 +78,8 @@ class Settings(BaseSettings):
         description="Deepest result served: `page` × `page_size` beyond this answers 400 naming `page`.",
     )
     max_query_words: int = Field(
-        64, ge=1, le=1000, description="Most words in a search `name`; more: 400 naming `name`."
+        100, ge=1, le=1000,
+        description="Most words in a search `name`; more: 400 naming `name` (100 lets any 200 characters of noise through).",
     )
     migrations_dir: Path = Field(
         PROJECT_DIR / "migrations", description="Folder of the yoyo SQL migrations."
