@@ -181,6 +181,7 @@ class Tiers:
     # per tier, at most how many listings it can hold (None: unknown); the SQL reads a small tier
     # through the GIN index instead of scanning the rank order for it
     bounds: tuple[int | None, ...] = ()
+    any_bound: int | None = None  # at most how many listings match any tier (None: unknown)
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -295,6 +296,11 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
 
     if not forgiving_words and not [p for p in phrases if p]:
         return None
+    any_bound = _least(bound_typo)  # every tier is within the broadest one
+    if len(bound_literal) == 1 and not text.phrases and bound_literal[0] is not None:
+        # one word: each tier holds only what the earlier ones did not (the literal count is exact)
+        literal, forgiving, typo = bound_literal[0], bound_forgiving[0], bound_typo[0]
+        bound_forgiving, bound_typo = [max(forgiving - literal, 0)], [max(typo - forgiving, 0)]
     candidates: list[tuple[str, int | None]] = []
     if len(text.words) >= 2:
         whole = _phrase(text.words, expansion, prefix_last=text.last_is_prefix)
@@ -315,7 +321,7 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         bounds.append(bound)
         earlier.append(candidate)
     any_match = _all(["(" + _any(earlier) + ")"] + ([exclude] if exclude else []))
-    return Tiers(tuple(queries), any_match, tuple(bounds))
+    return Tiers(tuple(queries), any_match, tuple(bounds), any_bound)
 
 
 def _least(bounds: list[int | None]) -> int | None:
