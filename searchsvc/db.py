@@ -236,6 +236,41 @@ async def connect(settings: Settings, dsn: str | None = None) -> asyncpg.Connect
     return await asyncpg.connect(dsn or settings.database_url, server_settings={"application_name": "searchsvc-cli"})
 
 
+async def fetch_with_settings(
+    pool: asyncpg.Pool | Pools, query: Query, local_settings: dict[str, str], timeout: float = 3.0
+) -> list[Record]:
+    """Rows of `query`, run in a read-only transaction with `local_settings` (SET LOCAL) in force."""
+    if not local_settings:
+        return await fetch(pool, query, timeout)
+
+    async def work(conn: asyncpg.Connection) -> list[Record]:
+        async with conn.transaction(readonly=True):
+            for name, value in local_settings.items():
+                await conn.execute("SELECT set_config($1, $2, true)", name, value)
+            return await conn.fetch(query.text, *query.args)
+
+    return await read(pool, timeout, work)
+
+
+async def fetch_each_within(
+    pool: asyncpg.Pool | Pools, queries: dict[str, Query], timeout_ms: int, timeout: float = 3.0
+) -> dict[str, list[Record] | None]:
+    """Rows of each query, each cut after `timeout_ms`; a query cut short gives None (the rest still run)."""
+
+    async def work(conn: asyncpg.Connection) -> dict[str, list[Record] | None]:
+        results: dict[str, list[Record] | None] = {}
+        for key, query in queries.items():
+            try:
+                async with conn.transaction(readonly=True):
+                    await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(timeout_ms))
+                    results[key] = await conn.fetch(query.text, *query.args)
+            except asyncpg.QueryCanceledError:
+                results[key] = None
+        return results
+
+    return await read(pool, timeout, work)
+
+
 def migrate(settings: Settings, rollback: bool = False) -> list[str]:
     """Apply pending migrations (or roll back the last applied one); return their ids."""
     from yoyo import get_backend, read_migrations
