@@ -271,3 +271,11 @@ async def test_request_body_larger_than_the_limit_is_413(aiohttp_client, databas
     assert "2048 bytes" in (await resp.json())["detail"]
     resp = await client.post("/addInstrument", json=big[:5], headers=headers)
     assert resp.status == 201
+
+
+async def test_a_repeated_parameter_counts_its_last_value_as_django_did(client, database_url):
+    await insert(database_url, [listing(n) for n in range(3)])
+    assert (await client.get("/listInstrument?page=1&page=99999999999999999999")).status == 404
+    assert (await client.get("/listInstrument?page=7&page=1")).status == 200
+    resp = await client.get("/listInstrument?category=bajos&category=guitarras")
+    assert (await resp.json())["count"] == 3
