@@ -303,7 +303,7 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         bound_forgiving, bound_typo = [max(forgiving - literal, 0)], [max(typo - forgiving, 0)]
     candidates: list[tuple[str, int | None]] = []
     if len(text.words) >= 2:
-        whole = _phrase(text.words, expansion, prefix_last=text.last_is_prefix)
+        whole = _phrase(text.words, expansion, prefix_last=text.prefix_allowed(len(text.words) - 1))
         candidates.append((_all([whole] + phrases), _least(bound_phrase)))
     candidates.append((_all(literal_words + phrases), _least(bound_literal)))
     candidates.append((_all(forgiving_words + phrases), _least(bound_forgiving)))
@@ -320,7 +320,9 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         queries.append(_all(["(" + candidate + ")"] + not_earlier + ([exclude] if exclude else [])))
         bounds.append(bound)
         earlier.append(candidate)
-    any_match = _all(["(" + _any(earlier) + ")"] + ([exclude] if exclude else []))
+    # the tiers nest (phrase and literal rows are forgiving matches, forgiving ones typo matches):
+    # the broadest one alone matches them all, and the planner estimates it far better than an OR
+    any_match = _all(["(" + earlier[-1] + ")"] + ([exclude] if exclude else []))
     return Tiers(tuple(queries), any_match, tuple(bounds), any_bound)
 
 
