@@ -165,9 +165,18 @@ async function main() {
   nav += "<h3>schemas</h3>" + Object.keys(spec.components.schemas).map((n) => `<a href="#schema-${esc(n)}">${esc(n)}</a>`).join("");
   html += "<h2>Schemas</h2>" + Object.entries(spec.components.schemas).map(([n, s]) =>
     `<section class="op" id="schema-${esc(n)}"><h2>${esc(n)}</h2><div class="body">${md(s.description)}${fieldsTable(s)}</div></section>`).join("");
+  const settings = Object.entries(spec.info["x-settings"] || {});
+  if (settings.length) {
+    nav += '<h3>configuration</h3><a href="#settings">settings</a>';
+    html += '<h2 id="settings">Settings</h2><p>Environment variables of the service (values in force are not shown, except the limits above).</p>' +
+      "<table><tr><th>Variable</th><th>Default</th><th>Meaning</th></tr>" +
+      settings.map(([n, s]) => `<tr><td class="mono">${esc(n)}</td><td class="mono">${esc(JSON.stringify(s.default))}</td><td>${inline(s.description)}</td></tr>`).join("") +
+      "</table>";
+  }
   document.getElementById("nav").innerHTML = nav;
   content.innerHTML = html;
   for (const form of content.querySelectorAll("form")) form.addEventListener("submit", tryIt);
+  if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
 }
 main();
 </script>

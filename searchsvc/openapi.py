@@ -10,6 +10,7 @@ route; tests fail when a route or a query parameter the handlers read is missing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -79,7 +80,7 @@ TAGS = [
 # Settings that shape what a client may send or receive, listed in the description.
 CLIENT_SETTINGS = (
     "page_size", "max_result_depth", "max_query_words", "max_query_string_length", "max_body_bytes",
-    "statement_timeout_ms", "pool_acquire_timeout_s", "cors_allow_origins",
+    "statement_timeout_ms", "facet_timeout_ms", "count_exact_limit", "pool_acquire_timeout_s", "cors_allow_origins",
 )
 
 
@@ -214,6 +215,19 @@ def _description(settings: Settings) -> str:
     )
 
 
+def settings_reference() -> dict[str, dict[str, Any]]:
+    """Every setting by environment variable: its default and meaning (never the values in force,
+    which may hold secrets; the client-visible ones are in the description)."""
+    reference = {}
+    for name, field_info in Settings.model_fields.items():
+        default = field_info.default
+        reference[name.upper()] = {
+            "default": str(default) if isinstance(default, Path) or default is None else default,
+            "description": field_info.description or "",
+        }
+    return reference
+
+
 def build(app: web.Application) -> dict[str, Any]:
     """The OpenAPI document of `app`, as its router, models and settings make it."""
     settings = app[db.SETTINGS]
@@ -246,7 +260,10 @@ def build(app: web.Application) -> dict[str, Any]:
         paths.setdefault(path, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",
-        "info": {"title": "searchsvc", "version": __version__, "description": _description(settings)},
+        "info": {
+            "title": "searchsvc", "version": __version__, "description": _description(settings),
+            "x-settings": settings_reference(),
+        },
         "tags": TAGS,
         "paths": paths,
         "components": {

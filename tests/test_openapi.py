@@ -167,6 +167,17 @@ async def test_limits_follow_the_running_settings(aiohttp_client, database_url):
         assert f"`{name.upper()}`" in spec["info"]["description"]
 
 
+async def test_every_setting_is_in_the_description_and_no_secret_is(aiohttp_client, database_url):
+    secret_url = database_url.replace("postgres@", "postgres:s3cret-pw@")
+    client = await aiohttp_client(await create_app(Settings(database_url=secret_url)))
+    resp = await client.get("/openapi.json")
+    assert "s3cret-pw" not in await resp.text()
+    reference = (await resp.json())["info"]["x-settings"]
+    for name, field_info in Settings.model_fields.items():
+        assert reference[name.upper()]["description"], f"setting {name.upper()} lacks a description"
+    assert set(openapi.CLIENT_SETTINGS) <= set(Settings.model_fields)
+
+
 async def test_docs_page_renders_the_description_without_the_internet(client):
     resp = await client.get("/docs")
     assert resp.status == 200
