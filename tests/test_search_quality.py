@@ -68,6 +68,7 @@ async def test_judged_set_keeps_its_ndcg(search):
     ("guitarras clásicas", "13"),  # Spanish plural -> stem
     ("basses", "34"),  # English plural -> stem
     ("fender strat", "101"),  # the last word is a prefix
+    ("strat fender", "101"),  # an earlier word of 3+ letters may be one too
     ("yamha pacifica", "15"),  # a typo
     ("minilouge", "68"),
     ("drums", "83"),  # drum kit, by English stem
