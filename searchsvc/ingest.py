@@ -2,8 +2,9 @@
 
 Used by `searchsvc load` (CSV files, streamed), by POST /addInstrument (a few hundred items)
 and by `searchsvc seed`. The connection is passed in (db.py owns connecting); this module holds
-the SQL of the merge, the snapshot expiry and the purge. Every row goes through
-validation.validate_listing first, whichever way it arrived.
+the SQL of the merge, the snapshot expiry and the purge. Rows from files and from HTTP pass the
+same checks (validation.validate_row / validate_listing) first; `upsert` takes rows that are
+already clean (the seeder's, the tests').
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
 
-from .validation import FIELDS, NewListing, validate_listing
+from .validation import CHECKS, FIELDS, NewListing, validate_row, with_website
 
 COLUMNS = FIELDS
 LOAD_WORK_MEM = "256MB"  # for the load's sorts and hashes: one session, for the length of a load
@@ -230,14 +231,14 @@ def _row_problems(header: Sequence[str], values: list[str], options: LoadOptions
     if len(values) != len(header):
         return None, [("", f"has {len(values)} fields, the header has {len(header)}")], None
     raw = dict(zip(header, values))
-    listing, problems = validate_listing(raw)
-    if listing is not None and options.snapshot and listing.website not in (None, options.website):
-        listing, problems = None, [("website", f"is {listing.website!r} in a snapshot of {options.website!r}")]
-    if listing is not None:
-        return listing.row(options.website), [], None
+    row, problems = validate_row(raw)
+    if row is not None and options.snapshot and row[3] not in (None, options.website):
+        row, problems = None, [("website", f"is {row[3]!r} in a snapshot of {options.website!r}")]
+    if row is not None:
+        return with_website(row, options.website), [], None
     seen = None
     if options.snapshot and not any(f == "link" for f, _ in problems):
-        seen = validate_listing({"name": "x", "link": raw.get("link")})[0].link
+        seen = CHECKS["link"](raw.get("link"))
     return None, problems, seen
 
 

@@ -79,6 +79,8 @@ def parse_price(value: Any) -> Decimal | None:
 def _price_text(text: str) -> Decimal:
     if text.isdigit() and text.isascii():
         return Decimal(text)
+    if m := _DECIMAL.fullmatch(text):  # the common shapes first: the currency pattern is slower
+        return Decimal(f"{m.group(1)}.{m.group(2)}")
     match = _CURRENCY.fullmatch(text)
     number = match.group(1) if match else text
     if _PLAIN.fullmatch(number):
@@ -171,6 +173,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "expiration": parse_date,
     "publish": parse_date,
 }
+_CHECK_ORDER = tuple((field, CHECKS[field]) for field in FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,30 +192,44 @@ class NewListing:
 
     def row(self, default_website: str | None = None) -> tuple[Any, ...]:
         """Values in FIELDS order; a missing website is `default_website`, else the link's host."""
-        website = self.website or default_website or website_from_link(self.link)
-        return (
-            self.name, self.price, self.link, website, self.image, self.location,
-            self.category, self.expiration, self.publish,
-        )
+        return with_website(tuple(getattr(self, field) for field in FIELDS), default_website)
 
 
 Problems = list[tuple[str, str]]
 
 
-def validate_listing(raw: Any) -> tuple[NewListing | None, Problems]:
-    """(listing, []) when `raw` is a valid listing, else (None, [(field, reason), ...]).
+def validate_row(raw: Any) -> tuple[tuple[Any, ...] | None, Problems]:
+    """(values in FIELDS order, []) when `raw` is a valid listing, else (None, [(field, reason), ...]).
 
     `raw` maps field names to JSON values or CSV text; other keys are ignored, absent ones are null.
+    The loader calls this for every row, so it stays lean: no objects beyond the tuple.
     """
-    if not isinstance(raw, dict) and not isinstance(raw, Mapping):  # dict first: the fast, common case
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         return None, [("", "must be a JSON object")]
+    get = raw.get
     values: list[Any] = []
     problems: Problems = []
-    for field in FIELDS:
+    for field, check in _CHECK_ORDER:
         try:
-            values.append(CHECKS[field](raw.get(field)))
+            values.append(check(get(field)))
         except ValueError as exc:
             problems.append((field, str(exc)))
     if problems:
         return None, problems
+    return tuple(values), []
+
+
+def validate_listing(raw: Any) -> tuple[NewListing | None, Problems]:
+    """(listing, []) when `raw` is a valid listing, else (None, [(field, reason), ...])."""
+    values, problems = validate_row(raw)
+    if values is None:
+        return None, problems
     return NewListing(**dict(zip(FIELDS, values))), []
+
+
+def with_website(values: tuple[Any, ...], default_website: str | None = None) -> tuple[Any, ...]:
+    """`values` (FIELDS order) with a missing website filled: `default_website`, else the link's host."""
+    if values[3] is not None:
+        return values
+    website = default_website or website_from_link(values[2])
+    return (*values[:3], website, *values[4:])
