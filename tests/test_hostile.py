@@ -8,6 +8,7 @@ schemathesis send real HTTP requests to it, example after example).
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from decimal import Decimal
 from typing import Any, Iterator
@@ -189,6 +190,55 @@ def test_fuzzed_query_strings_never_fail_the_server_nor_change_data(live_server,
     fuzz()
     fuzz_bytes()
     assert asyncio.run(_fingerprint(fuzz_database)) == before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | st.sampled_from(SQL_FRAGMENTS + NUMBERS),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=20,
+)
+listing_fields = {field: st.one_of(hostile_text, json_values) for field in (
+    "price", "website", "image", "location", "category", "expiration", "publish",
+)}
+listing_like = st.fixed_dictionaries(
+    {"name": st.one_of(hostile_text, json_values), "link": st.one_of(hostile_text, json_values)}, optional=listing_fields,
+)
+
+
+@pytest.fixture(scope="module")
+def write_token(fuzz_database: str) -> str:
+    from searchsvc import auth
+
+    async def create() -> str:
+        conn = await asyncpg.connect(fuzz_database)
+        try:
+            return await auth.create_token(conn, "hostile-test")
+        finally:
+            await conn.close()
+
+    return asyncio.run(create())
+
+
+def test_fuzzed_write_bodies_are_accepted_or_rejected_never_a_5xx(live_server, write_token):
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {write_token}", "Content-Type": "application/json"}
+
+    @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(body=st.one_of(json_values, listing_like, st.lists(listing_like, max_size=5)))
+    def fuzz(body: Any) -> None:
+        resp = session.post(f"{live_server}/addInstrument", data=json.dumps(body), headers=headers, timeout=30)
+        assert resp.status_code < 500, (body, resp.status_code, resp.text[:500])
+        assert resp.status_code in (200, 201, 400, 413), resp.text[:300]
+        resp.json()
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(raw=st.binary(max_size=200))
+    def fuzz_bytes(raw: bytes) -> None:
+        resp = session.post(f"{live_server}/addInstrument", data=raw, headers=headers, timeout=30)
+        assert resp.status_code in (200, 201, 400, 413), (raw, resp.status_code, resp.text[:300])
+
+    fuzz()
+    fuzz_bytes()
 
 
 SCHEMA_CHECKS = [
