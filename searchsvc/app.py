@@ -21,8 +21,8 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         handler_args={"max_line_size": 4 * settings.max_query_string_length + 2048},
     )
     app[db.SETTINGS] = settings
-    app[paging.PAGE_MEMORY] = paging.PageMemory.create(settings.page_anchor_ttl_s, settings.count_estimate_ttl_s)
     app.cleanup_ctx.append(db.pool_ctx)
+    app.cleanup_ctx.append(paging.memory_ctx)  # after the pool: cleaned up before it
     app.add_routes(views.routes)
     app.add_routes(observability.routes)
     app.add_routes(writes.routes)

@@ -8,6 +8,13 @@ counted, stopping at the limit. A page that has no rows is past the end (404), w
 the count was obtained; an estimate is never below the rows already seen. Estimates change only
 when the table is analysed, so each worker reuses one for `count_estimate_ttl_s`.
 
+Popular filters and searches get exact counts anyway: when a page answers with an estimate, the
+worker counts that filter exactly in the background (one count at a time per worker, cut after
+`exact_count_timeout_ms`) and answers the same filter with that count, `count_exact` true, for
+`exact_count_ttl_s`. The planner's estimate of a search can be 2-3x too high (its words' lexemes
+are counted as if independent), so this is what keeps `total_pages` honest for the searches
+people repeat.
+
 Deep pages in id order: each worker remembers, for a while (`page_anchor_ttl_s`), the id at
 which a deep page of a given filter started; a later deep page of the same filter skips from
 the nearest remembered id below it instead of from the first row. The first visit pays one
@@ -17,16 +24,20 @@ to the nearest remembered page.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Hashable, Sequence
+from typing import Any, AsyncIterator, Hashable, Sequence
 
 from aiohttp import web
 
 from . import db, sql
 from .params import ListParams, SearchParams
+
+log = logging.getLogger(__name__)
 
 ANCHOR_MIN_OFFSET = 1000  # shallower pages are cheap to reach from the first row
 ANCHORS_PER_FILTER = 100
@@ -75,42 +86,83 @@ class PageAnchors:
             del anchors[next(iter(anchors))]
 
 
-class Estimates:
-    """Planner estimates per filter (EXPLAIN text and arguments), reused for `ttl_s`."""
+class Counts:
+    """Counts per filter (estimated or exact, keyed by query text and arguments), reused for `ttl_s`."""
 
     def __init__(self, ttl_s: float, size: int = 10_000):
         self.ttl_s = ttl_s
         self.size = size
-        self._estimates: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
+        self._counts: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
 
     def get(self, key: Hashable) -> int | None:
-        entry = self._estimates.get(key)
+        entry = self._counts.get(key)
         if entry is None or time.monotonic() - entry[0] > self.ttl_s:
             return None
         return entry[1]
 
-    def put(self, key: Hashable, estimate: int) -> None:
+    def put(self, key: Hashable, count: int) -> None:
         if self.ttl_s <= 0:
             return
-        self._estimates[key] = (time.monotonic(), estimate)
-        self._estimates.move_to_end(key)
-        if len(self._estimates) > self.size:
-            self._estimates.popitem(last=False)
+        self._counts[key] = (time.monotonic(), count)
+        self._counts.move_to_end(key)
+        if len(self._counts) > self.size:
+            self._counts.popitem(last=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class PageMemory:
-    """What a worker remembers between requests to spare the database: anchors and estimates."""
+    """What a worker remembers between requests to spare the database: anchors and counts."""
 
     anchors: PageAnchors
-    estimates: Estimates
+    estimates: Counts
+    exact: Counts
+    exact_timeout_ms: int = 1000
+    _counting: asyncio.Task | None = None
 
     @classmethod
-    def create(cls, anchor_ttl_s: float, estimate_ttl_s: float) -> "PageMemory":
-        return cls(PageAnchors(anchor_ttl_s), Estimates(estimate_ttl_s))
+    def create(
+        cls, anchor_ttl_s: float, estimate_ttl_s: float, exact_ttl_s: float = 0, exact_timeout_ms: int = 1000
+    ) -> "PageMemory":
+        return cls(PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms)
+
+    def count_later(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
+        """Count `query` exactly in the background unless a count is running or counts are off."""
+        if self.exact.ttl_s <= 0 or (self._counting is not None and not self._counting.done()):
+            return
+        self._counting = asyncio.create_task(self._count(pools, query, key, timeout))
+
+    async def _count(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
+        async def work(conn) -> int:
+            async with conn.transaction(readonly=True):
+                await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(self.exact_timeout_ms))
+                return await conn.fetchval(query.text, *query.args)
+
+        try:
+            self.exact.put(key, await db.read(pools, timeout, work))
+        except Exception as exc:  # too slow or unreachable: requests keep the estimate
+            log.info("background count gave up: %s", exc)
+
+    async def settle(self) -> None:
+        """Wait for the background count, if one is running."""
+        if self._counting is not None:
+            await asyncio.gather(self._counting, return_exceptions=True)
 
 
 PAGE_MEMORY = web.AppKey("page_memory", PageMemory)
+EXACT_COUNT_CAP = 100_000_000  # "no cap": the same statement text as the capped count
+
+
+async def memory_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context (after the pool's): the worker's page memory; a background count ends first."""
+    settings = app[db.SETTINGS]
+    memory = app[PAGE_MEMORY] = PageMemory.create(
+        settings.page_anchor_ttl_s, settings.count_estimate_ttl_s,
+        settings.exact_count_ttl_s, settings.exact_count_timeout_ms,
+    )
+    yield
+    if memory._counting is not None:
+        memory._counting.cancel()
+        await memory.settle()
 
 
 def _hashable(value: Any) -> Hashable:
@@ -157,13 +209,20 @@ async def fetch_page(
             estimate = plan_rows(await conn.fetchval(estimate_query.text, *estimate_query.args))
             if memory:
                 memory.estimates.put(estimate_key, estimate)
-        if estimate > count_limit:
-            return Page(rows, max(estimate, seen), False)
-        count_query = sql.list_count(params, count_limit + 1)
-        counted = await conn.fetchval(count_query.text, *count_query.args)
-        if counted <= count_limit:
-            return Page(rows, max(counted, seen), True)
-        return Page(rows, max(estimate, counted, seen), False)
+        if estimate <= count_limit:
+            count_query = sql.list_count(params, count_limit + 1)
+            counted = await conn.fetchval(count_query.text, *count_query.args)
+            if counted <= count_limit:
+                return Page(rows, max(counted, seen), True)
+            seen = max(seen, counted)
+        exact_query = sql.list_count(params, EXACT_COUNT_CAP)
+        exact_key = query_key(exact_query)
+        exact = memory.exact.get(exact_key) if memory else None
+        if exact is not None:
+            return Page(rows, max(exact, seen), True)
+        if memory:
+            memory.count_later(pools, exact_query, exact_key, timeout)
+        return Page(rows, max(estimate, seen), False)
 
     result = await db.read(pools, timeout, work)
     if memory is not None and anchor_key is not None and result.rows:

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         description="How long a worker reuses the planner's estimate of a filter's match count (s); "
         "0 asks the planner on every request.",
     )
+    exact_count_ttl_s: float = Field(
+        300.0, ge=0, le=86_400,
+        description="When a page answers with an estimate, its worker counts that filter exactly in the "
+        "background and answers it with the exact count for this long (s); 0 turns it off.",
+    )
+    exact_count_timeout_ms: int = Field(
+        1000, ge=10, le=600_000,
+        description="Longest a background exact count may run; a filter whose count takes longer keeps "
+        "its estimate (ms).",
+    )
     page_anchor_ttl_s: float = Field(
         60.0, ge=0, le=86_400,
         description="How long a worker remembers where a deep page (id order) starts, so the next "

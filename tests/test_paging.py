@@ -16,8 +16,18 @@ from .conftest import insert, listing
 
 @pytest.fixture
 async def capped_client(aiohttp_client, settings):
-    """The app with a count limit so low that the small fixtures exceed it."""
-    return await aiohttp_client(await create_app(settings.model_copy(update={"count_exact_limit": 10})))
+    """The app with a count limit so low that the small fixtures exceed it (no background counts)."""
+    return await aiohttp_client(await create_app(
+        settings.model_copy(update={"count_exact_limit": 10, "exact_count_ttl_s": 0})
+    ))
+
+
+@pytest.fixture
+async def counting_client(aiohttp_client, settings):
+    """The app with a low count limit and background exact counts."""
+    return await aiohttp_client(await create_app(
+        settings.model_copy(update={"count_exact_limit": 10, "exact_count_ttl_s": 300})
+    ))
 
 
 def varied(n: int) -> dict:
@@ -119,7 +129,7 @@ def test_id_order_pages_share_one_sql_text_and_bind_where_they_start():
     assert first.text == deep.text  # one prepared statement per connection for every page
     assert first.args == (sql.FIRST_ID, 0, 51)
     assert deep.args == (99_000, 50, 51)
-    assert "OFFSET $2 LIMIT 1" in deep.text
+    assert "OFFSET $2 LIMIT $3" in deep.text
 
 
 def test_anchors_give_the_nearest_start_before_an_offset_and_expire():
@@ -135,11 +145,22 @@ def test_anchors_give_the_nearest_start_before_an_offset_and_expire():
     assert expired.nearest("k", 7000) == (0, sql.FIRST_ID)
 
 
+async def test_a_filter_answered_with_an_estimate_is_then_counted_exactly(counting_client, database_url):
+    await insert(database_url, [listing(n, name=f"Fender {n}") for n in range(120)])
+    first = await (await counting_client.get("/searchInstrument/?name=fender")).json()
+    assert first["count_exact"] is False
+    await counting_client.app[paging.PAGE_MEMORY].settle()  # the background count
+    again = await (await counting_client.get("/searchInstrument/?name=fender")).json()
+    assert (again["count"], again["total_pages"], again["count_exact"]) == (120, 3, True)
+    other = await (await counting_client.get("/searchInstrument/?name=fender&category=guitarras")).json()
+    assert other["count_exact"] is False  # another filter: its own count, not this one
+
+
 def test_estimates_are_reused_until_they_expire():
-    estimates = paging.Estimates(ttl_s=60)
+    estimates = paging.Counts(ttl_s=60)
     estimates.put(("sql", (1, ("a", "b"))), 5000)
     assert estimates.get(("sql", (1, ("a", "b")))) == 5000
     assert estimates.get(("sql", (2, ("a", "b")))) is None
-    off = paging.Estimates(ttl_s=0)
+    off = paging.Counts(ttl_s=0)
     off.put("k", 5000)
     assert off.get("k") is None

@@ -43,6 +43,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR))
 
 from searchsvc import paging, params as request_params, sql  # noqa: E402
+from searchsvc import query as search_text  # noqa: E402
 from searchsvc.devdb import Cluster  # noqa: E402
 from searchsvc.settings import Settings  # noqa: E402
 
@@ -85,12 +86,14 @@ def scenarios() -> list[Scenario]:
 
 
 def resolve_deep_pages(args: argparse.Namespace, chosen: list[Scenario]) -> None:
-    """DEEP becomes page 2000, or at a smaller size the page 80% of the way to the last one."""
+    """DEEP becomes page 2000, or at a smaller size the deepest of 2000, 1000, 500... that exists
+    (`total_pages` may be an estimate)."""
     for scenario in chosen:
         if "DEEP" not in scenario.path:
             continue
-        _, first = get(args, scenario.path.replace("page=DEEP", "page=1"))
-        page = max(2, min(2000, int(first.get("total_pages", 2) * 0.8)))
+        page = 2000
+        while page > 2 and get(args, scenario.path.replace("DEEP", str(page)))[0] != 200:
+            page //= 2
         scenario.path = scenario.path.replace("DEEP", str(page))
         scenario.name = scenario.name.replace("DEEP", str(page))
 
@@ -252,14 +255,23 @@ async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Name
     return total / args.db_samples
 
 
-def page_query(path: str) -> sql.Query | None:
-    """The page SQL that searchsvc.sql builds for `path` (the list or search page), else None."""
+async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
+    """The page SQL the service builds for `path` (list or search page, as views.py does), else None.
+
+    A list page starts from the first row (no remembered anchor): the cold cost of a deep page.
+    """
     url = URL(path)
     query = MultiDict(url.query)
     if url.path.startswith("/listInstrument"):
         return paging.page_query(request_params.parse(request_params.ListParams, query), None)[0]
     if url.path.startswith("/searchInstrument"):
-        return sql.search_page(request_params.parse(request_params.SearchParams, query))
+        search = request_params.parse(request_params.SearchParams, query)
+        text = search_text.parse(search.name)
+        if text.all_words:  # views._expanded: the typed words' lexemes, synonyms, near spellings
+            expansion = sql.word_expansion(text)
+            rows = await conn.fetch(expansion.text, *expansion.args)
+            search = search.with_expansion(search_text.expansion_from_rows(rows))
+        return sql.search_page(search)
     return None
 
 
@@ -281,7 +293,7 @@ async def database_times(args: argparse.Namespace, url: str, chosen: list[Scenar
         for scenario in chosen:
             scenario.result["db_ms"] = await statement_ms_per_request(conn, args, scenario.path)
             try:
-                query = page_query(scenario.path)
+                query = await page_query(conn, scenario.path)
                 scenario.result["page_ms"] = None if query is None else await explain_ms(conn, query)
             except Exception as exc:  # the SQL functions changed shape: report, keep going
                 print(f"{scenario.name}: no EXPLAIN ({exc})", file=sys.stderr)
@@ -340,6 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, default=PROJECT_DIR / ".data" / "bench", help="cluster folder")
     parser.add_argument("--only", help="run the scenarios whose name contains this text (and no mix)")
     parser.add_argument("--no-mix", action="store_true", help="skip the mix")
+    parser.add_argument("--mix-only", action="store_true",
+                        help="only the no-database endpoint and the mix, no db times (to compare deployments)")
     parser.add_argument("--db-samples", type=int, default=20, help="sequential requests per scenario for db time")
     parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of the service (INFO logs every request)")
     parser.add_argument("--stop-db", action="store_true", help="stop the cluster afterwards")
@@ -360,8 +374,13 @@ def main(argv: list[str] | None = None) -> None:
             if skipped is None:
                 runnable.append(scenario)
             report.append((scenario.name, scenario.result, skipped))
-        asyncio.run(database_times(args, url, runnable))
-        for scenario in runnable:
+        if args.mix_only:
+            runnable_alone = [s for s in runnable if not s.weight]
+            report = [row for row in report if any(row[0] == s.name for s in runnable_alone)]
+        else:
+            runnable_alone = runnable
+            asyncio.run(database_times(args, url, runnable))
+        for scenario in runnable_alone:
             print(f"running {scenario.name} ...", flush=True)
             scenario.result.update(wrk(args, scenario.name, [scenario.path]))
         if not args.only and not args.no_mix:
