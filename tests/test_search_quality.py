@@ -251,3 +251,15 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     assert await ranked() == default
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
+
+
+def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_table():
+    """`zq` has no trigram: its substring-only tier reads the newest listings, never all of them."""
+    from searchsvc import sql
+    from searchsvc.params import SearchParams
+
+    expansion = query.Expansion({"zq": query.WordLexemes(("zq",), ("zq",), ("zq",), (), (), 0, 0, 0, 0)}, 1_000_000)
+    text = sql.search_page(SearchParams(name="zq").with_expansion(expansion)).text
+    substring_tier = text.rsplit("UNION ALL", 1)[1]
+    assert "LIKE" in substring_tier and "ORDER BY publish DESC NULLS LAST, id LIMIT" in substring_tier
+    assert "(publish + 0)" not in substring_tier  # no fallback to an index that cannot serve it
