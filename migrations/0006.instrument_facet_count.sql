@@ -12,6 +12,8 @@ CREATE TABLE instrument_facet_count (
 );
 -- the category filter (sql.FILTERS) compares folded categories
 CREATE INDEX instrument_facet_count_category_idx ON instrument_facet_count (searchsvc_fold(category));
+-- lets the trigger find the groups a write emptied without reading the whole table
+CREATE INDEX instrument_facet_count_emptied_idx ON instrument_facet_count (category) WHERE listings = 0;
 
 -- Adds the new rows and takes away the old ones, group by group in key order (concurrent
 -- writers lock the groups in the same order); groups that reach 0 are dropped.
