@@ -28,6 +28,7 @@ DID_YOU_MEAN_BELOW = 3  # a search with fewer results than this offers a correct
 FREQUENCY_WEIGHT = 0.15
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def words_of(text: str) -> list[str]:
@@ -156,11 +157,18 @@ def corrections(name: str) -> Query | None:
     return Query(DID_YOU_MEAN_SQL, (words,)) if words else None
 
 
-def corrected_text(rows: Sequence[Mapping[str, Any]]) -> str | None:
-    """The search text with each corrected word replaced, or None when no word changed."""
-    if not any(row["correction_folded"] not in (None, row["folded"]) for row in rows):
+def corrected_text(name: str, rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """`name` with each misspelt word replaced (quotes, `-word` and the rest kept), or None when none was."""
+    changes = {
+        row["word"]: row["correction"] for row in rows if row["correction_folded"] not in (None, row["folded"])
+    }
+    if not changes:
         return None
-    return " ".join(row["correction"] if row["correction"] is not None else row["word"] for row in rows)
+
+    def correct(match: re.Match) -> str:
+        return changes.get(match.group(0).lower(), match.group(0))
+
+    return " ".join(token if token.startswith("-") else _WORD.sub(correct, token) for token in name.split())
 
 
 PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM instrument WHERE {where} LIMIT {limit}) AS found"
