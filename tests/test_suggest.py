@@ -83,7 +83,7 @@ async def test_expired_listings_stop_words_and_numbers_are_not_suggested(suggest
 
 
 async def test_limit_and_typed_text_without_words(suggest_client):
-    assert len(await _suggest(suggest_client, "e", limit="1")) <= 1
+    assert await _suggest(suggest_client, "f", limit="1") == [("fender", 5)]
     assert len(await _suggest(suggest_client, "fender", limit="50")) == 2
     assert await _suggest(suggest_client, "¿?!") == []
 
@@ -117,6 +117,7 @@ async def test_did_you_mean_corrects_each_misspelt_word(suggest_client):
 
 async def test_did_you_mean_is_null_for_good_or_hopeless_queries(suggest_client):
     assert await _did_you_mean(suggest_client, "fender stratocaster") is None
+    assert await _did_you_mean(suggest_client, "fender telecaster") is None  # 2 results, every word right
     assert await _did_you_mean(suggest_client, "korg") is None  # three results: not "very few"
     assert await _did_you_mean(suggest_client, "xylophone quartz") is None
     assert await _did_you_mean(suggest_client, "de la") is None
@@ -124,7 +125,6 @@ async def test_did_you_mean_is_null_for_good_or_hopeless_queries(suggest_client)
 
 async def test_did_you_mean_keeps_filters_and_excluded_words(suggest_client):
     # with the filter no listing matches even when corrected: nothing to offer
-    assert await _did_you_mean(suggest_client, "fendr&category=teclados") is None
     resp = await suggest_client.get("/searchInstrument", params={"name": "fendr", "category": "teclados"})
     assert (await resp.json())["did_you_mean"] is None
     assert await _did_you_mean(suggest_client, 'minilgue -xd') == "minilogue -xd"
