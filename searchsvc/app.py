@@ -25,6 +25,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(paging.memory_ctx)  # after the pool: cleaned up before it
     app.add_routes(views.routes)
     app.add_routes(observability.routes)
+    app.on_startup.append(observability.sample_pools)  # runs after the cleanup contexts opened the pools
     app.add_routes(writes.routes)
     app.add_routes(openapi.routes)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from aiohttp import web
@@ -14,6 +15,8 @@ from .params import InvalidPage, ParamError
 log = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
+# A client's X-Request-ID is kept when it is 1-200 visible ASCII characters; anything else is replaced.
+_REQUEST_ID_FORMAT = re.compile(r"[\x21-\x7e]{1,200}")
 RETRY_AFTER_S = "5"
 
 
@@ -38,10 +41,16 @@ def _check_query_string(request: web.Request) -> None:
         raise QueryStringTooLong(len(raw), limit, longest)
 
 
+def request_id_of(request: web.Request) -> str:
+    """The client's X-Request-ID when it is safe to echo and log, else a new random id."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID_FORMAT.fullmatch(given) else uuid.uuid4().hex
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Map every failure to a JSON answer; log unexpected ones once, with the request id."""
-    request_id = request.headers.get("X-Request-ID", "")[:200] or uuid.uuid4().hex
+    request_id = request_id_of(request)
     request[REQUEST_ID] = request_id
     try:
         _check_query_string(request)

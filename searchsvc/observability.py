@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import json
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from aiohttp import web
 from prometheus_client.exposition import choose_encoder
 
 from . import db, metrics
-from .errors import REQUEST_ID
+from .errors import REQUEST_ID, request_id_of
 from .sql import Query
 
 access_log = logging.getLogger("searchsvc.access")
@@ -52,7 +52,10 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except TypeError:  # text orjson refuses (lone surrogates from undecodable request bytes)
+            return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str, force: bool = False) -> None:
@@ -86,6 +89,11 @@ def _record_pool(app: web.Application) -> None:
         metrics.record_pool(f"replica{number}", replica.pool.get_size(), replica.pool.get_idle_size())
 
 
+async def sample_pools(app: web.Application) -> None:
+    """On start-up: every worker reports its pools at once, before serving its first request."""
+    _record_pool(app)
+
+
 @web.middleware
 async def request_log_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: one JSON log line and the HTTP metrics for every request; echoes X-Request-ID."""
@@ -106,7 +114,7 @@ async def request_log_middleware(request: web.Request, handler) -> web.StreamRes
         raise
     finally:
         elapsed = time.perf_counter() - started
-        request_id = request.get(REQUEST_ID) or request.headers.get("X-Request-ID", "")[:200] or uuid.uuid4().hex
+        request_id = request.get(REQUEST_ID) or request_id_of(request)
         if response is not None and "X-Request-ID" not in response.headers and not response.prepared:
             response.headers["X-Request-ID"] = request_id
         method = request.method if request.method in KNOWN_METHODS else "other"
