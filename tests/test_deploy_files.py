@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from searchsvc import errors
 from searchsvc.app import create_app
 from searchsvc.cli import build_parser
 from searchsvc.settings import Settings
@@ -291,9 +292,13 @@ def test_nginx_proxies_to_the_app_port_with_gzip_rate_limit_timeouts_and_request
     body_mb = int(re.search(r"client_max_body_size\s+(\d+)m;", conf).group(1))
     assert body_mb * 1024 * 1024 > Settings.model_fields["max_body_bytes"].default
 
-    # X-Request-ID: the client's, else nginx's $request_id; sent to the app and back to the client
-    mapped = re.search(r"map\s+\$http_x_request_id\s+\$(\w+)\s*\{[^}]*\"\"\s+\$request_id;", conf)
-    assert mapped
+    # X-Request-ID: the client's when the app would keep it too, else nginx's $request_id;
+    # sent to the app and back to the client
+    mapped = re.search(r"map\s+\$http_x_request_id\s+\$(\w+)\s*\{(.*?)\n\s*\}", conf, re.S)
+    assert mapped and re.search(r"default\s+\$request_id;", mapped.group(2))
+    [(pattern, value)] = re.findall(r'"~(.+)"\s+(\S+);', mapped.group(2))
+    assert value == "$http_x_request_id"
+    assert pattern == "^" + errors._REQUEST_ID_FORMAT.pattern + "$"
     assert f"proxy_set_header X-Request-ID ${mapped.group(1)};" in conf
     assert f"add_header X-Request-ID ${mapped.group(1)} always;" in conf
 
