@@ -197,6 +197,10 @@ async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyn
         if replica is not None:
             try:
                 return await _on_connection(replica.pool, timeout, work)
+            except NoConnectionInTime as exc:
+                if replica.pool.get_size() == 0:  # not one connection could be made: down
+                    pools.take_out(replica, exc)
+                # else only busy: this read spills over to the primary, the replica stays in rotation
             except _CONNECTION_LOST as exc:
                 pools.take_out(replica, exc)
             except asyncpg.TransactionRollbackError as exc:  # cancelled by a conflict with WAL replay
