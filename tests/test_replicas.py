@@ -131,3 +131,17 @@ def test_reads_rotate_over_replicas_in_service():
     assert pools.next_replica() is None  # every replica out: read the primary
     first.down_until = 0.0  # its time out of rotation is over
     assert pools.next_replica() is first
+
+
+def test_replica_urls_come_comma_separated_or_as_a_json_list(monkeypatch):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("DATABASE_REPLICA_URLS", "postgresql://r1/searchsvc, postgresql://r2/searchsvc")
+    assert Settings().database_replica_urls == ["postgresql://r1/searchsvc", "postgresql://r2/searchsvc"]
+    monkeypatch.setenv("DATABASE_REPLICA_URLS", '["postgresql://r1/searchsvc"]')
+    assert Settings().database_replica_urls == ["postgresql://r1/searchsvc"]
+    monkeypatch.setenv("DATABASE_REPLICA_URLS", "")
+    assert Settings().database_replica_urls == []
+    monkeypatch.setenv("DATABASE_REPLICA_URLS", "mysql://r1/searchsvc")
+    with pytest.raises(ValidationError, match="DATABASE_REPLICA_URLS|database_replica_urls"):
+        Settings()
