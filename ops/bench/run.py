@@ -400,6 +400,11 @@ def main(argv: list[str] | None = None) -> None:
           f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}")
     print(machine())
     print(table(report))
+    rates = {name: r.get("rps") for name, r, skipped in report if not skipped and r}
+    ceiling = next((rate for name, rate in rates.items() if name.startswith("healthz")), None)
+    mix = next((rate for name, rate in rates.items() if name.startswith("mix")), None)
+    if ceiling and mix:
+        print(f"\nmix: {mix:.0f} req/s = {100 * mix / ceiling:.1f}% of the no-database endpoint's {ceiling:.0f} req/s")
 
 
 if __name__ == "__main__":
