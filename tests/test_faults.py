@@ -22,7 +22,7 @@ from searchsvc.devdb import Cluster, free_port
 from searchsvc.settings import PROJECT_DIR, Settings
 
 from .conftest import listing
-from .throwaway import TableLock, migrated_cluster, remove
+from .throwaway import RowLock, TableLock, migrated_cluster, remove
 
 ROWS = [listing(n, name=f"Guitarra Fender {n}") for n in range(5)]
 # a bound for "answers instead of hanging": far above every timeout configured below
@@ -204,3 +204,51 @@ async def test_frozen_database_answers_503_in_bounded_time_then_recovers(aiohttp
             os.kill(pid, signal.SIGCONT)
     status, _, body = await _get(client, "/listInstrument")
     assert status == 200 and body["count"] == len(ROWS)
+
+
+async def _live_links(url: str, links: list[str]) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM instrument WHERE link = ANY($1::text[])", links)
+    finally:
+        await conn.close()
+
+
+async def test_a_write_cut_by_the_database_stopping_is_not_half_applied(aiohttp_client, own_cluster):
+    import asyncpg
+
+    from searchsvc import auth
+
+    cluster, url = own_cluster
+    conn = await asyncpg.connect(url)
+    try:
+        token = await auth.create_token(conn, "faults-test")
+    finally:
+        await conn.close()
+    client = await aiohttp_client(await create_app(_settings(url, statement_timeout_ms=30_000)))
+    batch = [{"name": f"Roland TR-{n}", "link": f"https://example.test/fault/{n}", "price": "300"} for n in range(5)]
+    links = [item["link"] for item in batch]
+    # the batch ends with an update of a listing another session holds locked: the new rows before
+    # it are written, then the transaction waits there, and the database stops under it
+    existing = {**ROWS[0], "price": "999", "publish": None}
+    batch.append({key: existing[key] for key in ("name", "link", "price", "website")})
+    lock = RowLock(url, existing["link"])
+    await lock.__aenter__()
+    try:
+        write = asyncio.ensure_future(
+            client.post("/addInstrument", json=batch, headers={"Authorization": f"Bearer {token}"})
+        )
+        await asyncio.wait_for(lock.wait_for_waiters(1), NO_HANG_S)  # the batch is mid-transaction
+        cluster.stop()  # fast shutdown: every session, the writer's too, is terminated
+        resp = await asyncio.wait_for(write, NO_HANG_S)
+        assert resp.status == 503 and "Retry-After" in resp.headers
+    finally:
+        assert lock.conn is not None
+        lock.conn.terminate()
+        cluster.start()
+    assert await _live_links(url, links) == 0  # none of the batch, not some of it
+    resp = await client.post("/addInstrument", json=batch, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 201 and (await resp.json())["created"] == len(links)
+    assert await _live_links(url, links) == len(links)

@@ -65,3 +65,17 @@ class TableLock:
         assert self.conn is not None
         await self.conn.execute("ROLLBACK")
         await self.conn.close()
+
+
+class RowLock(TableLock):
+    """Holds one listing's row lock (FOR UPDATE) from another session, so writes of it wait."""
+
+    def __init__(self, url: str, link: str):
+        super().__init__(url)
+        self.link = link
+
+    async def __aenter__(self) -> "RowLock":
+        self.conn = await asyncpg.connect(self.url)
+        await self.conn.execute("BEGIN")
+        await self.conn.execute("SELECT 1 FROM instrument WHERE link = $1 FOR UPDATE", self.link)
+        return self
