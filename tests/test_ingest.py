@@ -192,6 +192,15 @@ def test_changed_fields_are_updated_and_absent_columns_left_alone(env_db, tmp_pa
     assert image[0] == "i.jpg"
 
 
+def test_each_file_loads_on_its_own(env_db, tmp_path, capsys):
+    good = _csv(tmp_path, "name,link\nA,https://reverb.com/item/1\n", "good.csv")
+    bad = _csv(tmp_path, "name,link\nB,https://reverb.com/item/2\nC,not a link\n", "bad.csv")
+    code, out, err = run_cli(capsys, "load", "--strict", str(bad), str(good))
+    assert code == 1  # one file failed
+    assert f"{bad}: not loaded" in err and f"{good}: read 1, inserted 1" in out
+    assert [r[0] for r in rows(env_db)] == ["https://reverb.com/item/1"]
+
+
 @pytest.mark.parametrize("header, words", [
     ("name,link,colour\n", "unknown columns ['colour']"),
     ("name,price\n", "missing required columns ['link']"),
