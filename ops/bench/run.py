@@ -241,7 +241,14 @@ def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
 
 async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Namespace, path: str) -> float:
     """Planning + execution time of every statement the service ran, per request, without load."""
-    await asyncio.to_thread(get, args, path)  # warm: plans, caches, anchors of this worker
+    for _ in range(4):  # warm every worker: plans, estimates, anchors, background exact counts
+        await asyncio.to_thread(get, args, path)
+    for _ in range(100):  # let background counts finish: they are not this request's cost
+        if not await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'searchsvc' AND state = 'active'"
+        ):
+            break
+        await asyncio.sleep(0.05)
     await conn.execute("SELECT pg_stat_statements_reset()")
     for _ in range(args.db_samples):
         await asyncio.to_thread(get, args, path)
