@@ -7,8 +7,11 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
+from .query import Expansion
 from .settings import Settings
 
 NAME_MAX_LENGTH = 500
@@ -18,6 +21,7 @@ PRICE_LIMIT = Decimal("100000000")  # numeric(10,2) holds less than this
 MAX_RESULT_DEPTH: int = Settings.model_fields["max_result_depth"].default
 MAX_QUERY_WORDS: int = Settings.model_fields["max_query_words"].default
 Sort = Literal["relevance", "id", "price_asc", "price_desc", "newest", "oldest"]
+Facet = Literal["category", "website", "price"]  # the whitelist of `facets`
 
 
 class InvalidPage(Exception):
@@ -61,14 +65,35 @@ class ListParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=100)
-    category: str | None = Field(None, max_length=200)
-    website: tuple[str, ...] = ()
-    min_price: Decimal | None = Field(None, alias="minPrice")
-    max_price: Decimal | None = Field(None, alias="maxPrice")
-    sort: Sort = "id"
-    include_expired: bool = False
+    page: int = Field(1, ge=1, description="Page number, from 1")
+    page_size: int = Field(50, ge=1, le=100, description="Results per page")
+    category: str | None = Field(
+        None, max_length=200, description="Category, matched ignoring case and accents (`Guitarras` finds `guitarras`)"
+    )
+    website: tuple[str, ...] = Field((), description="Marketplace; repeat to allow several (`website=reverb&website=hispasonic`)")
+    min_price: Decimal | None = Field(None, alias="minPrice", description="Lowest price (a decimal); excludes listings without a price")
+    max_price: Decimal | None = Field(
+        None, alias="maxPrice", description="Highest price (a decimal, or `Infinity` for none); excludes listings without a price"
+    )
+    sort: Sort = Field("id", description="Order of the results; nulls last")
+    include_expired: bool = Field(False, description="Include listings whose expiration date has passed")
+    facets: tuple[Facet, ...] = Field(
+        (), description="Counts per value for the current query (`facets=category,website,price`, or repeated)"
+    )
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _clean_category(cls, value: object) -> object:
+        # NUL and other control characters can never match stored text (and PostgreSQL rejects NUL)
+        return clean_search_text(value) if isinstance(value, str) else value
+
+    @field_validator("website", mode="before")
+    @classmethod
+    def _clean_websites(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            cleaned = (clean_search_text(v) if isinstance(v, str) else v for v in value)
+            return tuple(dict.fromkeys(v for v in cleaned if v != ""))
+        return value
 
     @field_validator("category")
     @classmethod
@@ -85,8 +110,27 @@ class ListParams(BaseModel):
 class SearchParams(ListParams):
     """A name search: the list filters plus the text typed into the search box."""
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    sort: Sort = "relevance"
+    name: str = Field(
+        min_length=1, max_length=NAME_MAX_LENGTH,
+        description='The search text: every word must match (accents, case, stems, prefixes, typos and synonyms '
+        'forgiven); `"les paul"` for a phrase, `-word` to exclude',
+    )
+    sort: Sort = Field("relevance", description="Order of the results; `relevance` puts the best match first")
+    highlight: bool = Field(False, description="Add `name_highlighted` to each result: the name HTML-escaped, matched words in `<mark>`")
+    # The typed words' lexemes, synonyms and near spellings: not a query parameter, looked up once
+    # per request (views, sql.word_expansion) so that page, count and facets share them.
+    _expansion: tuple[str, Expansion] | None = PrivateAttr(None)  # (the name it was looked up for, it)
+
+    @property
+    def expansion(self) -> Expansion | None:
+        """The looked-up lexemes, unless a copy changed the name since (then: none)."""
+        return self._expansion[1] if self._expansion and self._expansion[0] == self.name else None
+
+    def with_expansion(self, expansion: Expansion) -> "SearchParams":
+        """A copy of these parameters carrying the looked-up lexemes of the search words."""
+        copy = self.model_copy()
+        copy._expansion = (self.name, expansion)
+        return copy
 
     @field_validator("name", mode="before")
     @classmethod
@@ -106,7 +150,7 @@ class SearchParams(ListParams):
 
 
 def _page(query: Mapping[str, str]) -> int:
-    raw = query.get("page")
+    raw = _last(query, "page")  # a repeated page: the last one counts, as for every other key
     if raw is None or raw == "":
         return 1
     try:
@@ -136,7 +180,7 @@ def parse(
             raw[field] = _price(_last(query, field), field, allow_inf)
         except ValueError as exc:
             errors.append({"field": field, "message": str(exc)})
-    for key in ("category", "sort", "page_size", "name"):
+    for key in ("category", "sort", "page_size", "name", "highlight"):
         value = _last(query, key)
         if value is not None:
             raw[key] = value
@@ -144,6 +188,8 @@ def parse(
         errors.append({"field": "name", "message": "is required"})
     websites = [w.strip() for w in query.getall("website", []) if w.strip()] if hasattr(query, "getall") else []
     raw["website"] = tuple(dict.fromkeys(websites))
+    facets = [f.strip() for v in (query.getall("facets", []) if hasattr(query, "getall") else []) for f in v.split(",")]
+    raw["facets"] = tuple(dict.fromkeys(f for f in facets if f))
     include_expired = _last(query, "include_expired")
     if include_expired is not None:
         raw["include_expired"] = include_expired

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import query
 from .params import ListParams, SearchParams
 
 
@@ -74,14 +75,46 @@ ORDER BY {order}
 LIMIT {limit} OFFSET {offset}
 """
 
-COUNT_SQL = "SELECT count(*) FROM instrument WHERE {where}"
+# Id order (the default): the page's ids come from an index-only scan of a narrow index (0010,
+# or 0011 for a category), skipping rows there, and only those rows are then read from the
+# table; the caller may pass a known `start_id` (the id of an earlier page's first row) so that
+# a deep page skips fewer rows. One text for every page.
+LIST_BY_ID_SQL = """
+SELECT {columns}
+FROM instrument
+WHERE id = ANY (ARRAY(
+    SELECT id FROM instrument WHERE {where} AND id >= {start} ORDER BY id OFFSET {skip} LIMIT {limit}
+))
+ORDER BY id
+"""
+
+FIRST_ID = -2147483648  # below every `serial` id: "start from the beginning"
+
+# Counts stop at a cap ($n, so the text is the same for every cap): past it the caller
+# takes the planner's estimate instead (see ESTIMATE_SQL).
+COUNT_SQL = "SELECT count(*) FROM (SELECT 1 FROM instrument WHERE {where} LIMIT {cap}) AS capped"
+
+# The planner's row estimate for the same condition: costs a plan, not a scan.
+ESTIMATE_SQL = "EXPLAIN (FORMAT JSON) SELECT 1 FROM instrument WHERE {where}"
 
 
-def list_page(params: ListParams) -> Query:
-    """One page of listings, filtered and ordered, with one extra row to tell if more exist."""
+def list_page(params: ListParams, start_id: int = FIRST_ID, skip: int | None = None) -> Query:
+    """One page of listings, filtered and ordered, with one extra row to tell if more exist.
+
+    In id order the page begins `skip` matching rows after `start_id` (default: the page's
+    offset from the beginning); other orders use OFFSET.
+    """
     args: list[Any] = []
     where = filtered_where(params, args)
-    args += [params.page_size + 1, (params.page - 1) * params.page_size]
+    offset = (params.page - 1) * params.page_size if skip is None else skip
+    if params.sort == "id":
+        args += [start_id, offset, params.page_size + 1]
+        text = LIST_BY_ID_SQL.format(
+            columns=LISTING_COLUMNS, where=where,
+            start=f"${len(args) - 2}", skip=f"${len(args) - 1}", limit=f"${len(args)}",
+        )
+        return Query(text, tuple(args))
+    args += [params.page_size + 1, offset]
     text = LIST_SQL.format(
         columns=LISTING_COLUMNS, where=where, order=_order(params),
         limit=f"${len(args) - 1}", offset=f"${len(args)}",
@@ -89,9 +122,18 @@ def list_page(params: ListParams) -> Query:
     return Query(text, tuple(args))
 
 
-def list_count(params: ListParams) -> Query:
+def list_count(params: ListParams, cap: int) -> Query:
+    """How many rows match `params` (list or search), counting no further than `cap`."""
     args: list[Any] = []
-    return Query(COUNT_SQL.format(where=filtered_where(params, args)), tuple(args))
+    where = filtered_where(params, args)
+    args.append(cap)
+    return Query(COUNT_SQL.format(where=where, cap=f"${len(args)}"), tuple(args))
+
+
+def count_estimate(params: ListParams) -> Query:
+    """The planner's estimate of how many rows match `params` (list or search): EXPLAIN, no scan."""
+    args: list[Any] = []
+    return Query(ESTIMATE_SQL.format(where=filtered_where(params, args)), tuple(args))
 
 
 def like_pattern(text: str) -> str:
@@ -100,15 +142,183 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-# $1 is the search text, $2 its LIKE pattern. A row matches when all its words match
-# (literally or by a Spanish/English stem) or when the name contains the text (the old
-# backend's guarantee). Phrase matches come first, then all-words-literal, then the rest.
-SEARCH_MATCH = """(
-    search_vector @@ plainto_tsquery('searchsvc_simple', $1)
-    OR search_vector @@ plainto_tsquery('searchsvc_es', $1)
-    OR search_vector @@ plainto_tsquery('searchsvc_en', $1)
-    OR searchsvc_fold(name) LIKE searchsvc_fold($2)
+# Search: the typed words are looked up first (WORD_EXPANSION_SQL: their literal and stemmed
+# lexemes, synonyms, and near spellings of words that match nothing); query.tiers() turns them into
+# one tsquery per rank tier. A row matches when it is in some tier, or when its name contains the
+# typed text (the old backend's guarantee: a last, substring-only tier).
+WORD_EXPANSION_SQL = """
+WITH typed AS MATERIALIZED (
+    SELECT t.ord, t.word, t.prefix, t.fuzzy,
+           ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_simple', t.word)) ORDER BY positions[1]) AS literal,
+           ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_es', t.word)) ORDER BY positions[1]) AS spanish,
+           ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_en', t.word)) ORDER BY positions[1]) AS english
+    FROM unnest($1::text[], $2::bool[], $3::bool[]) WITH ORDINALITY AS t(word, prefix, fuzzy, ord)
+), known AS (
+    -- how many listings hold the word literally, as typed or stemmed (the most of any form),
+    -- as a prefix (when allowed), and in any of those ways or as a synonym: an upper bound.
+    -- Every listing holding the literal word L also holds its stems and matches its prefix, so
+    -- the union of those n sets is at most their sizes' sum minus (n - 1) x |L|.
+    SELECT typed.*, syn.lexemes AS synonym_lexemes, lit.ndoc AS literal_ndoc,
+           coalesce((SELECT max(w.ndoc) FROM search_word w WHERE w.word = ANY (literal || spanish || english)), 0) AS exact_ndoc,
+           coalesce(pre.total, 0) AS prefix_ndoc, coalesce(pre.most, 0) AS prefix_most,
+           greatest(
+               stem.total + coalesce(pre.total, 0)
+               - CASE WHEN cardinality(literal) = 1
+                      THEN greatest(stem.sets + CASE WHEN pre.total > 0 THEN 1 ELSE 0 END - 1, 0) * lit.ndoc
+                      ELSE 0 END,
+               lit.ndoc
+           ) + coalesce((SELECT sum(w.ndoc) FROM search_word w WHERE w.word = ANY (syn.lexemes)), 0) AS forgiving_ndoc
+    FROM typed
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(w.ndoc), 0) AS ndoc FROM search_word w WHERE w.word = ANY (literal)
+    ) AS lit
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS sets, coalesce(sum(w.ndoc), 0) AS total FROM search_word w
+        WHERE w.word = ANY (CASE WHEN cardinality(spanish || english) > 0 THEN spanish || english ELSE literal END)
+    ) AS stem
+    CROSS JOIN LATERAL (
+        SELECT coalesce(array_agg(DISTINCT lexeme), '{}') AS lexemes
+        FROM search_synonym AS own JOIN search_synonym AS other USING (grp), unnest(other.lexemes) AS lexeme
+        WHERE own.lexemes && (literal || spanish || english) AND other.term <> own.term
+    ) AS syn
+    LEFT JOIN LATERAL (
+        SELECT sum(w.ndoc) AS total, max(w.ndoc) AS most FROM search_word w
+        WHERE w.word >= literal[cardinality(literal)] AND w.word < literal[cardinality(literal)] || chr(1114111)
+    ) AS pre ON prefix AND cardinality(literal) > 0
+)
+SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc,
+       (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'instrument'::regclass) AS listings,
+       (
+           SELECT coalesce(json_agg(json_build_object(
+               'literal', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_simple', s.term)) ORDER BY positions[1]),
+               'spanish', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_es', s.term)) ORDER BY positions[1]),
+               'english', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_en', s.term)) ORDER BY positions[1])
+           ) ORDER BY s.term), '[]')::text
+           FROM (
+               SELECT DISTINCT other.term
+               FROM search_synonym AS own JOIN search_synonym AS other USING (grp)
+               WHERE own.lexemes && (k.literal || k.spanish || k.english) AND other.term <> own.term
+           ) AS s
+       ) AS synonyms,
+       coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc
+FROM known k
+-- near spellings: for a word that finds nothing, or far less than a similar word does (a typo
+-- that a few sellers made too: `fendr`), never for a word that is common itself
+LEFT JOIN LATERAL (
+    SELECT array_agg(c.word ORDER BY c.rank) AS words, sum(c.ndoc) AS ndoc
+    FROM (
+        SELECT w.word, w.ndoc, row_number() OVER (ORDER BY similarity(w.word, k.literal[1]) DESC, w.ndoc DESC, w.word) AS rank
+        FROM search_word w
+        WHERE w.word % k.literal[1] AND similarity(w.word, k.literal[1]) >= $4
+          AND w.ndoc > $6 * greatest(k.exact_ndoc, k.prefix_most)
+        ORDER BY rank
+        LIMIT $5
+    ) AS c
+) AS near ON k.fuzzy AND cardinality(k.literal) = 1
+ORDER BY k.ord
+"""
+
+SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
+SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
+
+# Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
+# first (the typed words are most of the title), then newer, then id. Ordering a whole tier by
+# name length first could not stop early: short titles rarely hold the common words, so the scan
+# would cross most of the table (ops/bench/EXPLAIN.md: 170-670 ms at 1M).
+RANK_WINDOW = 60  # a first page of 50 (+1 to know a next one exists) reads one window
+# Relevance order goes this deep (20 pages of 50, as Meilisearch's maxTotalHits or Algolia's
+# paginationLimitedTo): deeper pages would rank and discard every earlier row each time.
+RELEVANCE_MAX_DEPTH = 1000
+TIER_ORDER = "publish DESC NULLS LAST, id"
+WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
+# How a tier finds its newest rows:
+# - probe: walk the newest PROBE_ROWS listings in TIER_ORDER (instrument_publish_rank_idx, 0004)
+#   and keep the matches; when the tier is common (`guitarra`: a quarter of the table) the page
+#   is full after a few hundred rows. Only when the probe finds too few does the tier fall back
+#   to its GIN index (few matches among the newest listings: few matches at all, usually).
+# - small: a tier that search_word says is too rare for the probe to fill the page (at most
+#   listings x depth / probe rows, or SMALL_TIER_ROWS) goes straight to the GIN index; the
+#   planner cannot tell how rare a combination of words is (it multiplies their frequencies),
+#   search_word's counts bound it.
+# `(publish + 0)` hides the rank-order index from the planner, so the fallback reads the GIN index.
+PROBE_ROWS = 5000  # at least; PROBE_DENSITY x the depth for deeper pages
+PROBE_DENSITY = 20  # so the probe fills the page whenever 1 listing in 20 matches
+SMALL_TIER_ROWS = 2000
+GIN_ORDER = "(publish + 0) DESC NULLS LAST, id"
+
+PROBED_NEWEST_SQL = """
+        probe AS MATERIALIZED (
+            SELECT {columns}
+            FROM (SELECT * FROM instrument ORDER BY {tier_order} LIMIT {probe_rows}) AS recent
+            WHERE {match} AND {filters}
+            LIMIT {depth}
+        ),
+        newest AS (
+            SELECT * FROM probe WHERE (SELECT count(*) FROM probe) >= {depth}
+            UNION ALL
+            (SELECT {columns} FROM instrument
+             WHERE {match} AND {filters} AND (SELECT count(*) FROM probe) < {depth}
+             ORDER BY {gin_order} LIMIT {depth})
+        )"""
+
+# A substring of 1-2 characters has no trigram: its substring-only matches are looked for among
+# the newest SHORT_TEXT_PROBE_ROWS listings only (a full scan would find "zq" nowhere in seconds).
+SHORT_TEXT_PROBE_ROWS = 1000
+PROBE_ONLY_NEWEST_SQL = """
+        newest AS (
+            SELECT {columns}
+            FROM (SELECT * FROM instrument ORDER BY {tier_order} LIMIT {short_probe_rows}) AS recent
+            WHERE {match} AND {filters}
+            LIMIT {depth}
+        )"""
+
+SMALL_NEWEST_SQL = """
+        newest AS (
+            SELECT {columns} FROM instrument
+            WHERE {match} AND {filters}
+            ORDER BY {gin_order} LIMIT {depth}
+        )"""
+
+# When every tier is small and the typed text has 3+ characters (the trigram index serves the
+# substring part), one pass reads all candidates (any tier, or the substring) with the filters,
+# and the tiers are picked from them: the filters' indexes and the GIN index are read once, not
+# once per tier (`minilogue&category=Teclados`: 3 category bitmaps of 90,000 rows become 1).
+CANDIDATES_SQL = """WITH candidates AS MATERIALIZED (
+    SELECT {columns}, search_vector
+    FROM instrument
+    WHERE {match} AND {filters}
 )"""
+
+CANDIDATE_NEWEST_SQL = """
+        newest AS (
+            SELECT {columns} FROM candidates
+            WHERE {match}
+            ORDER BY {tier_order} LIMIT {depth}
+        )"""
+
+TIER_SQL = """(
+    WITH {newest}
+    SELECT {columns}
+    FROM (
+        SELECT {columns}, (row_number() OVER (ORDER BY {tier_order}) - 1) / {window} AS rank_window
+        FROM newest
+    ) AS windowed
+    ORDER BY rank_window, {window_order}
+)"""
+
+TSQUERY_MATCH = "search_vector @@ {tsquery}::tsquery"
+SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
+
+# Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
+# the page is full, so a later tier (typos, substrings) costs nothing when earlier ones fill it.
+# (Parallel query, which could interleave them, is off on our connections: db.connection_settings.)
+SEARCH_TIERS_SQL = """{candidates}
+SELECT {columns}
+FROM (
+{tiers}
+) AS ranked
+LIMIT {limit} OFFSET {offset}
+"""
 
 SEARCH_SQL = """
 SELECT {columns}
@@ -118,14 +328,38 @@ ORDER BY {order}
 LIMIT {limit} OFFSET {offset}
 """
 
-RELEVANCE_ORDER = """
-    (search_vector @@ phraseto_tsquery('searchsvc_simple', $1)) DESC,
-    (search_vector @@ plainto_tsquery('searchsvc_simple', $1)) DESC,
-    ts_rank(search_vector, plainto_tsquery('searchsvc_simple', $1), 1) DESC,
-    publish DESC NULLS LAST,
-    id
-"""
 
+def word_expansion(text: query.SearchText) -> Query:
+    """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings."""
+    words = text.all_words
+    plain = {w: i for i, w in enumerate(text.words)}
+    prefix = [w in plain and text.prefix_allowed(plain[w]) for w in words]
+    fuzzy = [w in plain and len(w) >= query.FUZZY_MIN_LENGTH for w in words]
+    return Query(WORD_EXPANSION_SQL, (
+        list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
+    ))
+
+
+def _search_tiers(params: SearchParams) -> query.Tiers | None:
+    return query.tiers(query.parse(params.name), params.expansion or query.Expansion())
+
+
+def _search_match(params: SearchParams, args: list[Any]) -> str:
+    """What a search matches, for counts and facets: any tier, or the name containing the text.
+
+    A text of 1-2 characters counts its word matches only: no index serves such a substring, and
+    the page itself looks for substring-only matches among the newest listings only.
+    """
+    tiers = _search_tiers(params)
+    if tiers is not None and len(params.name) < 3:
+        args.append(tiers.any_match)
+        return TSQUERY_MATCH.format(tsquery=f"${len(args)}")
+    args.append(like_pattern(params.name))
+    like = f"${len(args)}"
+    if tiers is None:
+        return SUBSTRING_MATCH.format(like=like)
+    args.append(tiers.any_match)
+    return SEARCH_MATCH.format(tsquery=f"${len(args)}", like=like)
 
 
 def filtered_where(params: ListParams, args: list[Any]) -> str:
@@ -135,24 +369,93 @@ def filtered_where(params: ListParams, args: list[Any]) -> str:
     """
     clauses = []
     if isinstance(params, SearchParams):
-        args += [params.name, like_pattern(params.name)]
-        clauses.append(SEARCH_MATCH)
+        clauses.append(_search_match(params, args))
     return _where(clauses + where_clauses(params, args))
 
 
+def _small_tier_rows(listings: int | None, depth: int, probe_rows: int) -> int:
+    """A tier holding at most this many listings is read through the GIN index, not probed:
+    fewer than `depth` of them would be expected among the `probe_rows` newest listings."""
+    return max(SMALL_TIER_ROWS, (listings or 0) * depth // probe_rows)
+
+
+def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:
+    """Are all the tiers' rows together few enough to read them in one candidate pass?"""
+    return tiers is not None and tiers.any_bound is not None and tiers.any_bound <= small_rows
+
+
 def search_page(params: SearchParams) -> Query:
-    """One page of name-search results in relevance (or the requested) order."""
+    """One page of name-search results in relevance (or the requested) order.
+
+    Relevance: the tiers (query.tiers, then substring-only matches) are concatenated best first;
+    each reads its newest rows up to the page's depth (probe, GIN, or one shared candidate
+    pass: see above) and ranks them in windows (TIER_SQL).
+    """
     args: list[Any] = []
-    where = filtered_where(params, args)
-    args += [params.page_size + 1, (params.page - 1) * params.page_size]
-    order = RELEVANCE_ORDER if params.sort == "relevance" else _order(params)
-    text = SEARCH_SQL.format(
-        columns=LISTING_COLUMNS, where=where, order=order,
-        limit=f"${len(args) - 1}", offset=f"${len(args)}",
+    offset = (params.page - 1) * params.page_size
+    if params.sort != "relevance":  # the same depth rule: a search shows its first RELEVANCE_MAX_DEPTH rows
+        where = filtered_where(params, args)
+        args += [max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset)), offset]
+        text = SEARCH_SQL.format(
+            columns=LISTING_COLUMNS, where=where, order=_order(params),
+            limit=f"${len(args) - 1}", offset=f"${len(args)}",
+        )
+        return Query(text, tuple(args))
+    filters = _where(where_clauses(params, args))
+    depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
+    windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
+    args += [max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset)), offset, windows_depth]
+    limit, offset_arg, depth_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
+    probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
+    tiers = _search_tiers(params)
+    # (match condition, how to read it: "small" through an index, "probe" then the GIN index,
+    # "probe only" for a substring too short for the trigram index)
+    small_rows = _small_tier_rows(params.expansion.listings if params.expansion else None, windows_depth, probe_rows)
+    matches: list[tuple[str, str]] = []
+    for tsquery, bound in zip(tiers.queries, tiers.bounds or [None] * len(tiers.queries)) if tiers else ():
+        args.append(tsquery)
+        small = bound is not None and bound <= small_rows
+        matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe"))
+    args.append(like_pattern(params.name))
+    like = f"${len(args)}"
+    # the trigram index answers a substring of 3+ characters; a shorter one can only be probed
+    trigram = len(params.name) >= 3
+    substring_read = "small" if trigram else "probe only"
+    if tiers:
+        args.append(tiers.any_match)
+        any_match = f"${len(args)}"
+        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read))
+    else:
+        matches.append((SUBSTRING_MATCH.format(like=like), substring_read))
+    one_pass = all(read == "small" for _, read in matches) and _one_pass(tiers, small_rows)
+    candidates = ""
+    if one_pass:
+        candidates = CANDIDATES_SQL.format(
+            columns=LISTING_COLUMNS, match=SEARCH_MATCH.format(tsquery=any_match, like=like), filters=filters,
+        )
+    parts = []
+    probe_arg = None
+    templates = {"small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL}
+    for match, read in matches:
+        if read == "probe" and probe_arg is None:
+            args.append(probe_rows)
+            probe_arg = f"${len(args)}"
+        template = CANDIDATE_NEWEST_SQL if one_pass else templates[read]
+        newest = template.format(
+            columns=LISTING_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER,
+            probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
+        )
+        parts.append(TIER_SQL.format(
+            columns=LISTING_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
+            window=RANK_WINDOW, window_order=WINDOW_ORDER,
+        ))
+    text = SEARCH_TIERS_SQL.format(
+        candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(parts),
+        limit=limit, offset=offset_arg,
     )
     return Query(text, tuple(args))
 
 
-def search_count(params: SearchParams) -> Query:
-    args: list[Any] = []
-    return Query(COUNT_SQL.format(where=filtered_where(params, args)), tuple(args))
+def search_count(params: SearchParams, cap: int) -> Query:
+    """How many rows match the search, counting no further than `cap`."""
+    return list_count(params, cap)

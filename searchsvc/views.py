@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from yarl import URL
 
-from . import db, metrics, sql
-from .models import ListingPage, total_pages
+import orjson
+
+from . import db, metrics, paging, query, sql, sql_facets, suggest
+from .models import ListingPage, add_highlights, facet_counts, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
 
@@ -21,15 +25,22 @@ def page_url(url: URL, page: int) -> str:
 
 
 def json_response(model) -> web.Response:
-    return web.Response(body=model.model_dump_json(), content_type="application/json")
+    """`model` as JSON: a pydantic model, or JSON-ready data (a page: orjson, 5x faster than pydantic)."""
+    body = orjson.dumps(model) if isinstance(model, dict) else model.model_dump_json()
+    return web.Response(body=body, content_type="application/json")
 
 
-async def _page(request: web.Request, params: ListParams, page_query: sql.Query, count_query: sql.Query) -> web.Response:
-    count, rows = await db.fetch_page(
-        request.app[db.READS], page_query, count_query, request.app[db.SETTINGS].pool_acquire_timeout_s
+async def _page(
+    request: web.Request, params: ListParams, page_query: sql.Query, anchor_key=None
+) -> web.Response:
+    settings = request.app[db.SETTINGS]
+    result = await paging.fetch_page(
+        request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
+        timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
     )
+    count, rows = result.count, result.rows
     request[metrics.RESULT_COUNT] = count
-    if params.page > total_pages(count, params.page_size):
+    if not rows and params.page > 1:  # past the end, whether the count is exact or estimated
         raise InvalidPage()
     url = request.url
     has_next = len(rows) > params.page_size
@@ -37,8 +48,48 @@ async def _page(request: web.Request, params: ListParams, page_query: sql.Query,
         rows, count=count, page=params.page, page_size=params.page_size,
         next_url=page_url(url, params.page + 1) if has_next else None,
         previous_url=page_url(url, params.page - 1) if params.page > 1 else None,
+        count_exact=result.count_exact,
     )
+    if isinstance(params, SearchParams) and params.highlight:
+        add_highlights(page["results"], params.name, params.expansion)
+    page.update(await _page_extras(request, params, count))
     return json_response(page)
+
+
+async def _page_extras(request: web.Request, params: ListParams, count: int) -> dict[str, Any]:
+    """The optional keys of a page: `facets` when asked for, `did_you_mean` on every search."""
+    settings, extras = request.app[db.SETTINGS], {}
+    if params.facets:
+        results = await db.fetch_each_within(
+            request.app[db.READS], sql_facets.facet_queries(params), settings.facet_timeout_ms,
+            settings.pool_acquire_timeout_s,
+        )
+        extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, results))
+    if isinstance(params, SearchParams):
+        extras["did_you_mean"] = await _did_you_mean(request, params, count) if count < suggest.DID_YOU_MEAN_BELOW else None
+    return extras
+
+
+async def _did_you_mean(request: web.Request, params: SearchParams, count: int) -> str | None:
+    """The search text with typos replaced by close frequent words, when that finds listings; else None."""
+    query = suggest.corrections(params.name)
+    if query is None:
+        return None
+    settings = request.app[db.SETTINGS]
+    limits = {"statement_timeout": str(settings.facet_timeout_ms)}
+    try:
+        rows = await db.fetch_with_settings(
+            request.app[db.READS], query, {**limits, **suggest.TRIGRAM_SETTINGS}, settings.pool_acquire_timeout_s
+        )
+        corrected = suggest.corrected_text(params.name, rows)
+        if corrected is None:
+            return None
+        found = await db.fetch_with_settings(
+            request.app[db.READS], suggest.probe(params, corrected), limits, settings.pool_acquire_timeout_s
+        )
+    except db.DatabaseUnavailable:  # an extra: the page answers without it
+        return None
+    return corrected if found[0][0] > 0 else None
 
 
 def _parse_limits(settings: Settings) -> dict[str, int]:
@@ -53,7 +104,8 @@ def _parse_limits(settings: Settings) -> dict[str, int]:
 async def list_instruments(request: web.Request) -> web.Response:
     """All live listings, filtered by category and price, in id order (or `sort`)."""
     params = parse(ListParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
-    return await _page(request, params, sql.list_page(params), sql.list_count(params))
+    page_query, anchor_key = paging.page_query(params, request.app[paging.PAGE_MEMORY].anchors)
+    return await _page(request, params, page_query, anchor_key)
 
 
 @routes.get("/searchInstrument")
@@ -61,4 +113,31 @@ async def list_instruments(request: web.Request) -> web.Response:
 async def search_instruments(request: web.Request) -> web.Response:
     """Listings whose name matches `name`, best first, with the same filters as the list."""
     params = parse(SearchParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
-    return await _page(request, params, sql.search_page(params), sql.search_count(params))
+    params = await _expanded(request, params)
+    return await _page(request, params, sql.search_page(params))
+
+
+async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
+    """`params` with the typed words' lexemes, synonyms and near spellings (one short query)."""
+    text = query.parse(params.name)
+    if not text.all_words:
+        return params
+    rows = await db.fetch(
+        request.app[db.READS], sql.word_expansion(text), request.app[db.SETTINGS].pool_acquire_timeout_s
+    )
+    return params.with_expansion(query.expansion_from_rows(rows))
+
+
+@routes.get("/suggest")
+@routes.get("/suggest/")
+async def suggest_completions(request: web.Request) -> web.Response:
+    """Completions of the text typed in the search box: frequent words and phrases, with live listings."""
+    params = suggest.parse(request.query)
+    reads, timeout = request.app[db.READS], request.app[db.SETTINGS].pool_acquire_timeout_s
+    rows = await db.fetch(reads, suggest.completions(params), timeout) if params.typed else []
+    near = suggest.near_matches(params, found=len(rows)) if params.typed else None
+    if near is not None:  # a typo, or a rare prefix: fill up with close spellings
+        rows += await db.fetch_with_settings(reads, near, suggest.TRIGRAM_SETTINGS, timeout)
+    response = json_response(suggest.SuggestionList.build(params, rows))
+    response.headers["Cache-Control"] = f"public, max-age={suggest.CACHE_MAX_AGE_S}"
+    return response
