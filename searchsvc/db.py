@@ -211,6 +211,30 @@ async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyn
         raise DatabaseUnavailable(_describe(exc)) from exc
 
 
+async def write(
+    pool: asyncpg.Pool, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]], attempts: int = 3
+) -> T:
+    """`work` in one transaction on the primary `pool`; DatabaseUnavailable when it cannot answer.
+
+    Writers of the same links queue on per-link locks (ingest.LOCK_LINKS_SQL), but a write can
+    still deadlock with a running load or in the count tables' triggers; PostgreSQL then rolls
+    one transaction back, and it is simply run again.
+    """
+
+    async def in_transaction(conn: asyncpg.Connection) -> T:
+        async with conn.transaction():
+            return await work(conn)
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return await read(pool, timeout, in_transaction)
+        except asyncpg.DeadlockDetectedError:
+            if attempt == attempts:
+                raise
+            log.info("write deadlocked with another one (attempt %d of %d): running it again", attempt, attempts)
+    raise AssertionError("unreachable")
+
+
 async def fetch(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> list[Record]:
     """Rows of `query`; DatabaseUnavailable when the database cannot answer."""
     return await read(pool, timeout, lambda conn: conn.fetch(query.text, *query.args))

@@ -74,8 +74,15 @@ SELECT (SELECT count(*) FROM source) AS links,
        (SELECT count(*) FROM changed) + (SELECT count(*) FROM added WHERE NOT inserted) AS updated
 """
 
-# HTTP batches lock their existing rows in link order first, so two writers never deadlock.
-LOCK_LINKS_SQL = "SELECT 1 FROM instrument WHERE link = ANY($1::text[]) ORDER BY link FOR UPDATE"
+# HTTP batches first take a transaction lock per link, in one global order (whether the row
+# exists yet or not): two writers of overlapping batches then queue instead of deadlocking on
+# rows. The two-key form keeps these locks apart from any single-key advisory lock.
+LINK_LOCK_CLASS = 0x5EA4
+LOCK_LINKS_SQL = """
+SELECT pg_advisory_xact_lock($2::integer, key)
+FROM (SELECT DISTINCT hashtext(link) AS key FROM unnest($1::text[]) AS link) AS keys
+ORDER BY key
+"""
 
 # What a merge would do, without doing it (`load --dry-run`).
 DRY_RUN_SQL = """
@@ -163,7 +170,7 @@ async def write_listings(conn, listings: Sequence[NewListing]) -> tuple[int, int
     if not rows:
         return 0, 0
     arrays = [list(range(len(rows))), *(list(column) for column in zip(*rows))]
-    await conn.execute(LOCK_LINKS_SQL, arrays[3])
+    await conn.execute(LOCK_LINKS_SQL, arrays[3], LINK_LOCK_CLASS)
     result = await conn.fetchrow(merge_sql(COLUMNS, ARRAY_SOURCE), *arrays)
     return result["inserted"], result["updated"]
 

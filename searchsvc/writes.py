@@ -89,10 +89,9 @@ async def add_instruments(request: web.Request) -> web.Response:
             valid.append(listing)
 
     async def write(conn) -> tuple[int, int]:
-        async with conn.transaction():
-            return await ingest.write_listings(conn, valid)
+        return await ingest.write_listings(conn, valid)
 
-    created, updated = await db.read(pool, timeout, write) if valid else (0, 0)
+    created, updated = await db.write(pool, timeout, write) if valid else (0, 0)
     distinct = len({listing.link for listing in valid})
     result = WriteResult(created=created, updated=updated, unchanged=distinct - created - updated, rejected=rejected)
     metrics.count_ingested(
