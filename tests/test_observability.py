@@ -228,15 +228,15 @@ def test_gunicorn_workers_add_up_their_metrics(database_url, tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/healthz", server)
+        primary_pool = ("searchsvc_db_pool_size", frozenset({("pool", "primary")}))
+        # each worker reports its pool (1 connection) once started: a scrape of one worker sees both
+        _wait_until(lambda: _scrape_url(f"{base}/metrics").get(primary_pool) == 2, server)
         for _ in range(20):
             with urllib.request.urlopen(f"{base}/listInstrument?page_size=1") as response:
                 assert response.status == 200
+        ok = ("searchsvc_http_requests_total", frozenset({"route": "/listInstrument", "method": "GET", "status": "200"}.items()))
         for _ in range(3):  # each scrape is answered by whichever worker accepts it
-            with urllib.request.urlopen(f"{base}/metrics") as response:
-                scraped = samples(response.read().decode())
-            ok = frozenset({"route": "/listInstrument", "method": "GET", "status": "200"}.items())
-            assert scraped[("searchsvc_http_requests_total", ok)] == 20
-            assert scraped[("searchsvc_db_pool_size", frozenset({("pool", "primary")}))] >= 2  # both workers' pools
+            assert _scrape_url(f"{base}/metrics")[ok] == 20
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=60)
@@ -244,16 +244,31 @@ def test_gunicorn_workers_add_up_their_metrics(database_url, tmp_path):
     assert all(json.loads(line)["level"] for line in stderr.splitlines())  # every log line is JSON
 
 
-def _wait_until_up(url: str, server: subprocess.Popen, attempts: int = 300) -> None:
+def _scrape_url(url: str) -> dict[tuple[str, frozenset], float]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return samples(response.read().decode())
+
+
+def _wait_until(condition, server: subprocess.Popen, attempts: int = 300) -> None:
+    """Poll `condition` (connection errors count as not yet) while the server runs."""
     for _ in range(attempts):
         if server.poll() is not None:
             raise AssertionError(f"gunicorn exited: {server.stderr.read()}")
         try:
-            with urllib.request.urlopen(url, timeout=1):
+            if condition():
                 return
         except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
+            pass
+        time.sleep(0.1)
+    raise AssertionError("gave up waiting")
+
+
+def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+    def answers() -> bool:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+
+    _wait_until(answers, server)
 
 
 async def test_metrics_count_rows_written_through_add_instrument(client, database_url):
