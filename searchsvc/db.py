@@ -217,8 +217,8 @@ async def write(
     """`work` in one transaction on the primary `pool`; DatabaseUnavailable when it cannot answer.
 
     Writers of the same links queue on per-link locks (ingest.LOCK_LINKS_SQL), but a write can
-    still deadlock with a running load or in the count tables' triggers; PostgreSQL then rolls
-    one transaction back, and it is simply run again.
+    still meet rows a running load holds (lock_timeout) or deadlock in the count tables'
+    triggers; it is then run again, and after `attempts` answered as unavailable (503).
     """
 
     async def in_transaction(conn: asyncpg.Connection) -> T:
@@ -228,10 +228,12 @@ async def write(
     for attempt in range(1, attempts + 1):
         try:
             return await read(pool, timeout, in_transaction)
-        except asyncpg.DeadlockDetectedError:
+        except (asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError) as exc:
             if attempt == attempts:
-                raise
-            log.info("write deadlocked with another one (attempt %d of %d): running it again", attempt, attempts)
+                log.warning("write gave up after %d attempts: %s", attempts, exc)
+                raise DatabaseUnavailable("the listings are being written by another writer (a load?)") from exc
+            log.info("write attempt %d of %d met a lock (%s): running it again", attempt, attempts, exc)
+            await asyncio.sleep(0.1 * attempt)
     raise AssertionError("unreachable")
 
 

@@ -78,6 +78,7 @@ SELECT (SELECT count(*) FROM source) AS links,
 # exists yet or not): two writers of overlapping batches then queue instead of deadlocking on
 # rows. The two-key form keeps these locks apart from any single-key advisory lock.
 LINK_LOCK_CLASS = 0x5EA4
+WRITE_LOCK_TIMEOUT_MS = 500  # longest an HTTP write waits for a row another writer holds
 LOCK_LINKS_SQL = """
 SELECT pg_advisory_xact_lock($2::integer, key)
 FROM (SELECT DISTINCT hashtext(link) AS key FROM unnest($1::text[]) AS link) AS keys
@@ -171,6 +172,9 @@ async def write_listings(conn, listings: Sequence[NewListing]) -> tuple[int, int
         return 0, 0
     arrays = [list(range(len(rows))), *(list(column) for column in zip(*rows))]
     await conn.execute(LOCK_LINKS_SQL, arrays[3], LINK_LOCK_CLASS)
+    # A running load may hold these rows for minutes. Give up before PostgreSQL's deadlock check
+    # (deadlock_timeout, 1 s by default) could pick the load as its victim and undo all of it.
+    await conn.execute(f"SET LOCAL lock_timeout = '{WRITE_LOCK_TIMEOUT_MS}ms'")
     result = await conn.fetchrow(merge_sql(COLUMNS, ARRAY_SOURCE), *arrays)
     return result["inserted"], result["updated"]
 

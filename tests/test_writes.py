@@ -174,3 +174,21 @@ def test_write_routes_are_registered_for_post_only():
 
     methods = {(r.method, r.path) for r in writes.routes if isinstance(r, web.RouteDef)}
     assert methods == {("POST", "/addInstrument"), ("POST", "/addInstrument/")}
+
+
+async def test_a_write_meeting_rows_a_load_holds_gives_way_with_503(client, database_url, token):
+    await client.post("/addInstrument", json=ITEM, headers=_auth(token))
+    loader = await asyncpg.connect(database_url)  # stands for a long load holding the row
+    try:
+        async with loader.transaction():
+            await loader.execute("UPDATE instrument SET price = 1 WHERE link = $1", ITEM["link"])
+            resp = await client.post("/addInstrument", json={**ITEM, "price": 2}, headers=_auth(token))
+            assert resp.status == 503 and "Retry-After" in resp.headers
+            assert "another writer" in (await resp.json())["detail"]
+            # the load was not the one to give way: it still holds the row and commits
+        [row] = await _rows(database_url)
+        assert row["price"] == Decimal("1.00")
+    finally:
+        await loader.close()
+    resp = await client.post("/addInstrument", json={**ITEM, "price": 2}, headers=_auth(token))
+    assert resp.status == 200 and (await resp.json())["updated"] == 1
