@@ -60,13 +60,15 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
     """The optional keys of a page: `facets` when asked for, `did_you_mean` on every search."""
     settings, extras = request.app[db.SETTINGS], {}
     if params.facets:
-        results = await db.fetch_each_within(
-            request.app[db.READS], sql_facets.facet_queries(params), settings.facet_timeout_ms,
-            settings.pool_acquire_timeout_s,
-        )
+        with metrics.query_kind("facets"):
+            results = await db.fetch_each_within(
+                request.app[db.READS], sql_facets.facet_queries(params), settings.facet_timeout_ms,
+                settings.pool_acquire_timeout_s,
+            )
         extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, results))
     if isinstance(params, SearchParams):
-        extras["did_you_mean"] = await _did_you_mean(request, params, count) if count < suggest.DID_YOU_MEAN_BELOW else None
+        with metrics.query_kind("did_you_mean"):
+            extras["did_you_mean"] = await _did_you_mean(request, params, count) if count < suggest.DID_YOU_MEAN_BELOW else None
     return extras
 
 
@@ -122,9 +124,10 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     text = query.parse(params.name)
     if not text.all_words:
         return params
-    rows = await db.fetch(
-        request.app[db.READS], sql.word_expansion(text), request.app[db.SETTINGS].pool_acquire_timeout_s
-    )
+    with metrics.query_kind("word_expansion"):
+        rows = await db.fetch(
+            request.app[db.READS], sql.word_expansion(text), request.app[db.SETTINGS].pool_acquire_timeout_s
+        )
     return params.with_expansion(query.expansion_from_rows(rows))
 
 

@@ -301,3 +301,19 @@ def test_a_log_line_stays_json_whatever_the_text():
     line = observability.JsonFormatter().format(record)
     assert "\n" not in line
     assert json.loads(line)["path"] == "/undecodable-\udcff"
+
+
+async def test_query_latency_is_labelled_by_what_the_queries_do(client, database_url):
+    await insert(database_url, [listing(1, name="Guitarra Fender Stratocaster"), listing(2, name="Bajo Fender")])
+    before = await scrape(client)
+    response = await client.get("/searchInstrument?name=fender&facets=category")
+    assert response.status == 200 and (await response.json())["count"] == 2
+    after = await scrape(client)
+
+    def queries(kind):
+        key = ("searchsvc_db_query_duration_seconds_count", frozenset({("kind", kind)}))
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert queries("word_expansion") >= 1
+    assert queries("facets") >= 1
+    assert queries("/searchInstrument") >= 1  # the page itself: labelled by its route
