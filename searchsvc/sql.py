@@ -6,6 +6,7 @@ constants and whitelists of this module.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,6 +221,19 @@ ORDER BY k.ord
 
 SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
+# A text with no run of 3 letters or digits ('""', "!!", "st", "x -x") gives the trigram index
+# nothing selective to look up: its substring matches would cost a scan of every name (seconds at
+# 1M listings), so they are looked for among the newest SHORT_TEXT_PROBE_ROWS listings only.
+NEWEST_SUBSTRING_MATCH = (
+    "(" + SUBSTRING_MATCH + " AND id IN "
+    "(SELECT id FROM instrument ORDER BY publish DESC NULLS LAST, id LIMIT {rows}))"
+)
+_TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
+
+
+def trigram_selective(text: str) -> bool:
+    """Can the trigram index look up a substring of `text` (does it hold 3 letters or digits in a row)?"""
+    return _TRIGRAM_WORD.search(text) is not None
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
 # first (the typed words are most of the title), then newer, then id. Ordering a whole tier by
@@ -347,16 +361,20 @@ def _search_tiers(params: SearchParams) -> query.Tiers | None:
 def _search_match(params: SearchParams, args: list[Any]) -> str:
     """What a search matches, for counts and facets: any tier, or the name containing the text.
 
-    A text of 1-2 characters counts its word matches only: no index serves such a substring, and
-    the page itself looks for substring-only matches among the newest listings only.
+    A text without 3 letters or digits in a row counts its word matches only (no index serves
+    such a substring: the page looks for substring-only matches among the newest listings), or,
+    with no words at all, its substring matches among the newest listings.
     """
     tiers = _search_tiers(params)
-    if tiers is not None and len(params.name) < 3:
+    selective = trigram_selective(params.name)
+    if tiers is not None and not selective:
         args.append(tiers.any_match)
         return TSQUERY_MATCH.format(tsquery=f"${len(args)}")
     args.append(like_pattern(params.name))
     like = f"${len(args)}"
     if tiers is None:
+        if not selective:
+            return NEWEST_SUBSTRING_MATCH.format(like=like, rows=SHORT_TEXT_PROBE_ROWS)
         return SUBSTRING_MATCH.format(like=like)
     args.append(tiers.any_match)
     return SEARCH_MATCH.format(tsquery=f"${len(args)}", like=like)
@@ -419,7 +437,7 @@ def search_page(params: SearchParams) -> Query:
     args.append(like_pattern(params.name))
     like = f"${len(args)}"
     # the trigram index answers a substring of 3+ characters; a shorter one can only be probed
-    trigram = len(params.name) >= 3
+    trigram = trigram_selective(params.name)
     substring_read = "small" if trigram else "probe only"
     if tiers:
         args.append(tiers.any_match)

@@ -78,3 +78,24 @@ async def test_odd_text_is_searched_never_an_error(client, database_url, text):
     resp = await client.get("/searchInstrument", params={"name": text})
     assert resp.status in (200, 400)
     assert resp.status == 200 or "name" in (await resp.json())["detail"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "id", "price_asc", "newest"])
+async def test_text_without_letters_finds_recent_names_containing_it(client, database_url, sort):
+    await insert(database_url, [listing(1, name="¡¡Chollo!! Fender Jazz Bass"), listing(2, name="Fender Jazz Bass")])
+    assert await _links(client, f"name=!!&sort={sort}") == ["1"]
+
+
+def test_text_without_a_trigram_is_not_looked_up_in_the_whole_table():
+    from multidict import MultiDict
+
+    from searchsvc import sql
+    from searchsvc.params import SearchParams, parse
+
+    for text in ['""', "!!", "¿?"]:
+        params = parse(SearchParams, MultiDict({"name": text, "sort": "id"}))
+        page, count = sql.search_page(params), sql.search_count(params, 1000)
+        for query in (page, count):
+            assert "ORDER BY publish DESC NULLS LAST, id LIMIT 1000" in query.text, text
+    params = parse(SearchParams, MultiDict({"name": "!!fender", "sort": "id"}))
+    assert "LIMIT 1000)" not in sql.search_page(params).text
