@@ -48,12 +48,19 @@ async def _page(
         rows, count=count, page=params.page, page_size=params.page_size,
         next_url=page_url(url, params.page + 1) if has_next else None,
         previous_url=page_url(url, params.page - 1) if params.page > 1 else None,
-        count_exact=result.count_exact,
+        count_exact=result.count_exact, max_pages=_max_pages(params, settings),
     )
     if isinstance(params, SearchParams) and params.highlight:
         add_highlights(page["results"], params.name, params.expansion)
     page.update(await _page_extras(request, params, count))
     return json_response(page)
+
+
+def _max_pages(params: ListParams, settings: Settings) -> int:
+    """The deepest page a request like this can get (so `total_pages` never points past it)."""
+    if isinstance(params, SearchParams):  # relevance results go RELEVANCE_MAX_DEPTH deep, in every sort
+        return max(1, -(-sql.RELEVANCE_MAX_DEPTH // params.page_size))
+    return max(1, settings.max_result_depth // params.page_size)
 
 
 async def _page_extras(request: web.Request, params: ListParams, count: int) -> dict[str, Any]:

@@ -99,3 +99,15 @@ def test_text_without_a_trigram_is_not_looked_up_in_the_whole_table():
             assert "ORDER BY publish DESC NULLS LAST, id LIMIT 1000" in query.text, text
     params = parse(SearchParams, MultiDict({"name": "!!fender", "sort": "id"}))
     assert "LIMIT 1000)" not in sql.search_page(params).text
+
+
+async def test_total_pages_never_points_past_the_deepest_page_served(client, database_url):
+    from searchsvc.sql import RELEVANCE_MAX_DEPTH
+
+    rows = RELEVANCE_MAX_DEPTH + 10
+    await insert(database_url, [listing(n, name=f"Bajo Yamaha {n}") for n in range(rows)])
+    body = await (await client.get("/searchInstrument/?name=bajo&page_size=100")).json()
+    assert body["total_pages"] == RELEVANCE_MAX_DEPTH // 100
+    last = await client.get(f"/searchInstrument/?name=bajo&page_size=100&page={body['total_pages']}")
+    assert last.status == 200 and len((await last.json())["results"]) == 100
+    assert (await client.get(f"/searchInstrument/?name=bajo&page_size=100&page={body['total_pages'] + 1}")).status == 404
