@@ -29,7 +29,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Hashable, Sequence
 
 from aiohttp import web
@@ -87,20 +87,20 @@ class PageAnchors:
 
 
 class Counts:
-    """Counts per filter (estimated or exact, keyed by query text and arguments), reused for `ttl_s`."""
+    """Counts per filter (estimated or exact, or facet rows; keyed by query text and arguments), reused for `ttl_s`."""
 
     def __init__(self, ttl_s: float, size: int = 10_000):
         self.ttl_s = ttl_s
         self.size = size
         self._counts: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
 
-    def get(self, key: Hashable) -> int | None:
+    def get(self, key: Hashable) -> Any:
         entry = self._counts.get(key)
         if entry is None or time.monotonic() - entry[0] > self.ttl_s:
             return None
         return entry[1]
 
-    def put(self, key: Hashable, count: int) -> None:
+    def put(self, key: Hashable, count: Any) -> None:
         if self.ttl_s <= 0:
             return
         self._counts[key] = (time.monotonic(), count)
@@ -118,12 +118,18 @@ class PageMemory:
     exact: Counts
     exact_timeout_ms: int = 1000
     _counting: asyncio.Task | None = None
+    # facet counts per query and filters (complete answers only: a cut facet is asked again)
+    facets: Counts = field(default_factory=lambda: Counts(0))
 
     @classmethod
     def create(
-        cls, anchor_ttl_s: float, estimate_ttl_s: float, exact_ttl_s: float = 0, exact_timeout_ms: int = 1000
+        cls, anchor_ttl_s: float, estimate_ttl_s: float, exact_ttl_s: float = 0, exact_timeout_ms: int = 1000,
+        facet_ttl_s: float = 0,
     ) -> "PageMemory":
-        return cls(PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms)
+        return cls(
+            PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms,
+            facets=Counts(facet_ttl_s, size=1_000),
+        )
 
     def count_later(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         """Count `query` exactly in the background unless a count is running or counts are off."""
@@ -157,7 +163,7 @@ async def memory_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[db.SETTINGS]
     memory = app[PAGE_MEMORY] = PageMemory.create(
         settings.page_anchor_ttl_s, settings.count_estimate_ttl_s,
-        settings.exact_count_ttl_s, settings.exact_count_timeout_ms,
+        settings.exact_count_ttl_s, settings.exact_count_timeout_ms, settings.facet_cache_ttl_s,
     )
     yield
     if memory._counting is not None:

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         500, ge=1, le=600_000,
         description="Longest each facet count may run; a facet cut short is reported in `facets_timed_out` (ms).",
     )
+    facet_cache_ttl_s: float = Field(
+        60.0, ge=0, le=86_400,
+        description="How long a worker reuses the facet counts of one query and filters (s); 0 counts every time.",
+    )
     pool_min_size: int = Field(2, ge=0, le=100, description="Connections each worker keeps open.")
     pool_max_size: int = Field(10, ge=1, le=200, description="Most connections each worker opens.")
     pool_acquire_timeout_s: float = Field(

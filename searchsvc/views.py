@@ -67,12 +67,17 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
     """The optional keys of a page: `facets` when asked for, `did_you_mean` on every search."""
     settings, extras = request.app[db.SETTINGS], {}
     if params.facets:
-        with metrics.query_kind("facets"):
-            results = await db.fetch_each_within(
-                request.app[db.READS], sql_facets.facet_queries(params), settings.facet_timeout_ms,
-                settings.pool_acquire_timeout_s,
-            )
-        extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, results))
+        queries = sql_facets.facet_queries(params)
+        cache, key = request.app[paging.PAGE_MEMORY].facets, tuple(map(paging.query_key, queries.values()))
+        results = cache.get(key)
+        if results is None:
+            with metrics.query_kind("facets"):
+                results = await db.fetch_each_within(
+                    request.app[db.READS], queries, settings.facet_timeout_ms, settings.pool_acquire_timeout_s,
+                )
+            if all(rows is not None for rows in results.values()):  # a cut facet is asked again next time
+                cache.put(key, results)
+        extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, dict(results)))
     if isinstance(params, SearchParams):
         with metrics.query_kind("did_you_mean"):
             extras["did_you_mean"] = await _did_you_mean(request, params, count) if count < suggest.DID_YOU_MEAN_BELOW else None

@@ -162,3 +162,18 @@ async def test_list_facets_stay_exact_through_updates_deletes_and_expiry(client,
     assert _counts(body["facets"]["website"]) == {"hispasonic": 1, "reverb": 1}
     body = await _get(client, "/listInstrument?facets=category&include_expired=true&website=hispasonic")
     assert _counts(body["facets"]["category"]) == {"guitarras": 1, "teclados": 1}
+
+
+@pytest.mark.parametrize("ttl, facet_queries", [(60.0, 1), (0.0, 2)])
+async def test_a_worker_reuses_facet_counts_for_the_same_query(aiohttp_client, database_url, ttl, facet_queries):
+    from .test_observability import scrape
+
+    await insert(database_url, [listing(1, name="Bajo Fender", category="bajos"), listing(2, name="Bajo Ibanez")])
+    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, facet_cache_ttl_s=ttl)
+    client = await aiohttp_client(await create_app(settings))
+    key = ("searchsvc_db_query_duration_seconds_count", frozenset({("kind", "facets")}))
+    before = (await scrape(client)).get(key, 0)
+    answers = [await (await client.get("/searchInstrument?name=bajo&facets=category")).json() for _ in range(2)]
+    assert answers[0]["facets"] == answers[1]["facets"]
+    assert answers[0]["facets"]["category"] == [{"value": "bajos", "count": 1}, {"value": "guitarras", "count": 1}]
+    assert (await scrape(client)).get(key, 0) - before == facet_queries
