@@ -334,13 +334,7 @@ FROM (
 LIMIT {limit} OFFSET {offset}
 """
 
-SEARCH_SQL = """
-SELECT {columns}
-FROM instrument
-WHERE {where}
-ORDER BY {order}
-LIMIT {limit} OFFSET {offset}
-"""
+SEARCH_SQL = LIST_SQL  # a search in another order is a filtered list: the match is one more condition
 
 
 def word_expansion(text: query.SearchText) -> Query:

@@ -118,3 +118,12 @@ async def insert(database_url: str, rows: list[dict[str, Any]]) -> list[int]:
     finally:
         await conn.close()
     return [ids[r["link"]] for r in rows]
+
+
+async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query on its own connection (to look at the table behind the service's back)."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()

@@ -18,7 +18,7 @@ import pytest
 from searchsvc import ingest
 from searchsvc.validation import parse_date, parse_price, validate_listing, website_from_link
 
-from .conftest import insert, listing
+from .conftest import fetch, insert, listing
 from .test_tokens import run_cli
 
 TODAY = date.today()
@@ -88,12 +88,7 @@ def _csv(tmp_path: Path, text: str, name: str = "listings.csv") -> Path:
     return path
 
 
-async def _query(url: str, sql: str, *args):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
+_query = fetch
 
 
 def rows(url: str) -> list[tuple]:

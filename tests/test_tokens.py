@@ -8,6 +8,8 @@ import pytest
 
 from searchsvc import auth, cli
 
+from .conftest import fetch
+
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `searchsvc argv...` run in this process."""
@@ -27,12 +29,7 @@ def env_db(database_url, monkeypatch) -> str:
     return database_url
 
 
-async def _fetch(url: str, sql: str, *args):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
+_fetch = fetch
 
 
 def _verify(url: str, token: str) -> str | None:
