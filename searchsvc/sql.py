@@ -349,7 +349,13 @@ def word_expansion(text: query.SearchText) -> Query:
 
 
 def _search_tiers(params: SearchParams) -> query.Tiers | None:
-    return query.tiers(query.parse(params.name), params.expansion or query.Expansion())
+    """The word tiers of the search, or None when no word can match (none typed, or `x -x`)."""
+    text = query.parse(params.name)
+    if set(text.words) & set(text.excluded):
+        # a word and its own exclusion: no listing can match the words, only the literal text
+        # (the planner cannot tell `'x' & !'x'` is empty and would walk a sort index over every row)
+        return None
+    return query.tiers(text, params.expansion or query.Expansion())
 
 
 def _search_match(params: SearchParams, args: list[Any]) -> str:

@@ -111,3 +111,11 @@ async def test_total_pages_never_points_past_the_deepest_page_served(client, dat
     last = await client.get(f"/searchInstrument/?name=bajo&page_size=100&page={body['total_pages']}")
     assert last.status == 200 and len((await last.json())["results"]) == 100
     assert (await client.get(f"/searchInstrument/?name=bajo&page_size=100&page={body['total_pages'] + 1}")).status == 404
+
+
+@pytest.mark.parametrize("sort", ["relevance", "price_asc", "newest"])
+async def test_a_word_and_its_own_exclusion_match_only_the_literal_text(client, database_url, sort):
+    await insert(database_url, [
+        listing(1, name="Fender Jazz Bass"), listing(2, name="Bass fender -fender edition"), listing(3, name="Jazz"),
+    ])
+    assert await _links(client, f"name=fender%20-fender&sort={sort}") == ["2"]
