@@ -10,7 +10,7 @@ from yarl import URL
 import orjson
 
 from . import db, metrics, paging, query, sql, sql_facets, suggest
-from .models import ListingPage, add_highlights, facet_counts, total_pages
+from .models import ListingPage, add_highlights, facet_counts
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
 

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from searchsvc import db, ingest
+from searchsvc import auth, db, ingest
 from searchsvc.app import create_app
 from searchsvc.devdb import Cluster
 from searchsvc.settings import Settings
@@ -127,3 +127,20 @@ async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         return await conn.fetch(sql, *args)
     finally:
         await conn.close()
+
+
+async def write_token(url: str, name: str = "scraper") -> str:
+    """A fresh write token for POST /addInstrument, created in the database at `url`."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await auth.create_token(conn, name)
+    finally:
+        await conn.close()
+
+
+async def assert_rejected(resp, field: str) -> None:
+    """`resp` is a 400 whose body names `field`, and only it, as the bad parameter."""
+    assert resp.status == 400
+    body = await resp.json()
+    assert field in body["detail"]
+    assert [e["field"] for e in body["errors"]] == [field]

@@ -21,7 +21,7 @@ from searchsvc.app import create_app
 from searchsvc.devdb import Cluster, free_port
 from searchsvc.settings import PROJECT_DIR, Settings
 
-from .conftest import listing
+from .conftest import listing, write_token
 from .throwaway import RowLock, TableLock, migrated_cluster, remove
 
 ROWS = [listing(n, name=f"Guitarra Fender {n}") for n in range(5)]
@@ -217,16 +217,9 @@ async def _live_links(url: str, links: list[str]) -> int:
 
 
 async def test_a_write_cut_by_the_database_stopping_is_not_half_applied(aiohttp_client, own_cluster):
-    import asyncpg
-
-    from searchsvc import auth
 
     cluster, url = own_cluster
-    conn = await asyncpg.connect(url)
-    try:
-        token = await auth.create_token(conn, "faults-test")
-    finally:
-        await conn.close()
+    token = await write_token(url, "faults-test")
     client = await aiohttp_client(await create_app(_settings(url, statement_timeout_ms=30_000)))
     batch = [{"name": f"Roland TR-{n}", "link": f"https://example.test/fault/{n}", "price": "300"} for n in range(5)]
     links = [item["link"] for item in batch]

@@ -34,6 +34,7 @@ from searchsvc.devdb import free_port
 from searchsvc.settings import Settings
 
 from .conftest import fresh_database, insert, listing
+from .conftest import write_token as create_write_token
 
 NAMES = [
     "Guitarra eléctrica Fender Stratocaster", "Bajo Fender Jazz Bass", "Batería Pearl Export",
@@ -207,16 +208,7 @@ listing_like = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def write_token(fuzz_database: str) -> str:
-    from searchsvc import auth
-
-    async def create() -> str:
-        conn = await asyncpg.connect(fuzz_database)
-        try:
-            return await auth.create_token(conn, "hostile-test")
-        finally:
-            await conn.close()
-
-    return asyncio.run(create())
+    return asyncio.run(create_write_token(fuzz_database, "hostile-test"))
 
 
 def test_fuzzed_write_bodies_are_accepted_or_rejected_never_a_5xx(live_server, write_token):
@@ -306,13 +298,7 @@ async def test_too_many_words_is_400_naming_name(aiohttp_client, database_url):
 
 
 async def test_request_body_larger_than_the_limit_is_413(aiohttp_client, database_url):
-    from searchsvc import auth
-
-    conn = await asyncpg.connect(database_url)
-    try:
-        token = await auth.create_token(conn, "limits-test")
-    finally:
-        await conn.close()
+    token = await create_write_token(database_url, "limits-test")
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, max_body_bytes=2048)))
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     big = [{"name": f"Listing {n}", "link": f"https://example.test/{n}", "price": "10"} for n in range(60)]

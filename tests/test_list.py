@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from yarl import URL
 
-from .conftest import insert, listing
+from .conftest import assert_rejected, insert, listing
 
 RESULT_KEYS = ["id", "name", "price", "link", "image", "location", "category", "expiration", "publish", "website"]
 
@@ -119,11 +119,7 @@ async def test_price_filters_combine_and_exclude_null_prices(client, database_ur
     ("page_size=1000", "page_size"),
 ])
 async def test_invalid_parameters_are_400_naming_the_field(client, query, field):
-    resp = await client.get(f"/listInstrument?{query}")
-    assert resp.status == 400
-    body = await resp.json()
-    assert field in body["detail"]
-    assert [e["field"] for e in body["errors"]] == [field]
+    await assert_rejected(await client.get(f"/listInstrument?{query}"), field)
 
 
 async def test_expired_listings_are_hidden_unless_asked_for(client, database_url):

@@ -12,17 +12,16 @@ import sys
 import time
 import urllib.request
 
-import asyncpg
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from searchsvc import auth, db, observability
+from searchsvc import db, observability
 from searchsvc.app import create_app
 from searchsvc.devdb import free_port
 from searchsvc.settings import Settings
 
-from .conftest import _admin, _with_database, insert, listing
+from .conftest import _admin, _with_database, insert, listing, write_token
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -272,11 +271,7 @@ def _wait_until_up(url: str, server: subprocess.Popen) -> None:
 
 
 async def test_metrics_count_rows_written_through_add_instrument(client, database_url):
-    conn = await asyncpg.connect(database_url)
-    try:
-        token = await auth.create_token(conn, "scraper")
-    finally:
-        await conn.close()
+    token = await write_token(database_url)
     await insert(database_url, [listing(1, link="https://example.test/item/kept")])
     items = [
         {"name": "Fender Jazz Bass", "link": "https://example.test/item/new", "website": "reverb"},

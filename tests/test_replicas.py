@@ -12,12 +12,12 @@ from typing import Iterator
 import asyncpg
 import pytest
 
-from searchsvc import auth, db
+from searchsvc import db
 from searchsvc.app import create_app
 from searchsvc.devdb import DEFAULT_DATABASE, Cluster
 from searchsvc.settings import Settings
 
-from .conftest import insert, listing
+from .conftest import insert, listing, write_token
 from .throwaway import migrated_cluster, remove
 
 ROWS = [listing(n, name=f"Guitarra Fender {n}") for n in range(3)]
@@ -108,11 +108,7 @@ async def test_reads_use_the_replica_and_fall_back_to_the_primary_when_it_dies(a
 
 async def test_writes_go_to_the_primary(aiohttp_client, primary_and_replica):
     primary, replica = primary_and_replica
-    conn = await asyncpg.connect(primary.url(DEFAULT_DATABASE))
-    try:
-        token = await auth.create_token(conn, "replica-test")
-    finally:
-        await conn.close()
+    token = await write_token(primary.url(DEFAULT_DATABASE), "replica-test")
     client = await aiohttp_client(await create_app(_settings(primary, replica)))
     new = {"name": "Roland Juno-106", "price": "1500", "link": "https://example.test/item/juno", "website": "reverb"}
     resp = await client.post("/addInstrument", json=new, headers={"Authorization": f"Bearer {token}"})

@@ -9,7 +9,7 @@ import pytest
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
-from .conftest import fresh_database, insert, listing
+from .conftest import assert_rejected, fresh_database, insert, listing
 
 NAMES = [
     "Fender Stratocaster American", "Guitarra Fender Stratocaster", "Fender Stratocaster de 1985",
@@ -93,11 +93,7 @@ async def test_limit_and_typed_text_without_words(suggest_client):
     ("q=fender&limit=0", "limit"), ("q=fender&limit=51", "limit"), ("q=fender&limit=ten", "limit"),
 ])
 async def test_invalid_parameters_are_400_naming_the_field(suggest_client, query, field):
-    resp = await suggest_client.get(f"/suggest?{query}")
-    assert resp.status == 400
-    body = await resp.json()
-    assert field in body["detail"]
-    assert [e["field"] for e in body["errors"]] == [field]
+    await assert_rejected(await suggest_client.get(f"/suggest?{query}"), field)
 
 
 async def _did_you_mean(client, name: str) -> str | None:

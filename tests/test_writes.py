@@ -8,11 +8,10 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from searchsvc import auth
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
-from .conftest import insert, listing
+from .conftest import insert, listing, write_token
 
 
 async def _rows(database_url: str) -> list[asyncpg.Record]:
@@ -25,11 +24,7 @@ async def _rows(database_url: str) -> list[asyncpg.Record]:
 
 @pytest.fixture
 async def token(database_url) -> str:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await auth.create_token(conn, "scraper")
-    finally:
-        await conn.close()
+    return await write_token(database_url)
 
 
 def _auth(token: str) -> dict[str, str]:
