@@ -16,8 +16,11 @@ PREFIX = "ssk"
 _TOKEN = re.compile(r"ssk_([0-9a-f]{8})_[A-Za-z0-9_-]{43}")
 NAME_MAX_LENGTH = 100
 
+# the partial unique index (0007) keeps one active token per name, also between concurrent creates
 CREATE_SQL = """
 INSERT INTO api_token (name, key_id, token_hash) VALUES ($1, $2, $3)
+ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING
+RETURNING key_id
 """
 LIST_SQL = """
 SELECT name, key_id, created_at, last_used_at, revoked_at
@@ -65,10 +68,9 @@ async def create_token(conn, name: str) -> str:
     name = name.strip()
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ValueError(f"token name must be 1 to {NAME_MAX_LENGTH} characters")
-    if any(row["name"] == name and row["revoked_at"] is None for row in await conn.fetch(LIST_SQL)):
-        raise TokenNameTaken(name)
     key_id, token = new_token()
-    await conn.execute(CREATE_SQL, name, key_id, token_hash(token))
+    if await conn.fetchval(CREATE_SQL, name, key_id, token_hash(token)) is None:
+        raise TokenNameTaken(name)
     return token
 
 

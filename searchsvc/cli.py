@@ -9,23 +9,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from . import db, ingest
-from .settings import PROJECT_DIR, Settings
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]).upper()
-        sys.exit(f"searchsvc: bad setting {field}: {error['msg']}")
+from .settings import PROJECT_DIR, settings_or_exit
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    applied = db.migrate(_settings(), rollback=args.rollback)
+    applied = db.migrate(settings_or_exit(), rollback=args.rollback)
     verb = "rolled back" if args.rollback else "applied"
     print(f"{verb}: {', '.join(applied) if applied else 'nothing'}")
 
@@ -36,7 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from .app import create_app
     from .observability import configure_logging
 
-    settings = _settings()
+    settings = settings_or_exit()
     configure_logging(settings.log_level)  # one JSON line per record, as under gunicorn
     # SIGTERM/SIGINT: stop listening, let requests in flight finish (bounded), close the pool, exit 0
     web.run_app(
@@ -62,7 +51,7 @@ def _progress(path: Path):
 async def _load(args: argparse.Namespace) -> int:
     """Load each file in its own transaction; the number of files that failed."""
     options = ingest.LoadOptions(strict=args.strict, dry_run=args.dry_run, snapshot=args.snapshot, website=args.website)
-    conn = await db.connect(_settings())
+    conn = await db.connect(settings_or_exit())
     failed = changed = 0
     try:
         for path in args.files:
@@ -111,7 +100,7 @@ async def _refresh_suggestions(conn) -> None:
 
 def cmd_suggest_refresh(args: argparse.Namespace) -> None:
     async def refresh() -> None:
-        conn = await db.connect(_settings())
+        conn = await db.connect(settings_or_exit())
         try:
             await _refresh_suggestions(conn)
         finally:
@@ -129,7 +118,7 @@ def cmd_load(args: argparse.Namespace) -> None:
 
 
 async def _purge(before: date) -> None:
-    conn = await db.connect(_settings())
+    conn = await db.connect(settings_or_exit())
     try:
         def report(total: int) -> None:
             print(f"removed {total} so far", file=sys.stderr)
@@ -150,7 +139,7 @@ def cmd_purge(args: argparse.Namespace) -> None:
 async def _token(args: argparse.Namespace) -> int:
     from . import auth
 
-    conn = await db.connect(_settings())
+    conn = await db.connect(settings_or_exit())
     try:
         if args.action == "create":
             try:
@@ -186,7 +175,7 @@ def cmd_token(args: argparse.Namespace) -> None:
 async def _seed_database(rows: int, seed: int, if_empty: bool) -> None:
     from . import seed as seeding
 
-    conn = await db.connect(_settings())
+    conn = await db.connect(settings_or_exit())
     try:
         if if_empty and await conn.fetchval("SELECT EXISTS (SELECT 1 FROM instrument)"):
             print("instrument table is not empty: not seeding")
@@ -194,9 +183,8 @@ async def _seed_database(rows: int, seed: int, if_empty: bool) -> None:
         started = time.monotonic()
         async with conn.transaction():
             inserted, updated = await ingest.upsert(conn, seeding.COLUMNS, seeding.generate(rows, seed))
-        await conn.execute("ANALYZE instrument")
         print(f"seeded {inserted} listings ({updated} updated) in {time.monotonic() - started:.1f} s")
-        await _refresh_suggestions(conn)
+        await _after_load(conn)
     finally:
         await conn.close()
 

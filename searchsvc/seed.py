@@ -25,7 +25,8 @@ from decimal import Decimal
 from typing import Iterator, Sequence
 from unicodedata import normalize
 
-COLUMNS = ("name", "price", "link", "website", "image", "location", "category", "expiration", "publish")
+from .validation import FIELDS as COLUMNS
+
 DEFAULT_TODAY = datetime.date(2026, 11, 1)
 
 NAME_LIMIT = 500

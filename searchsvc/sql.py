@@ -6,6 +6,7 @@ constants and whitelists of this module.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -334,7 +335,6 @@ FROM (
 LIMIT {limit} OFFSET {offset}
 """
 
-SEARCH_SQL = LIST_SQL  # a search in another order is a filtered list: the match is one more condition
 
 
 def word_expansion(text: query.SearchText) -> Query:
@@ -350,12 +350,19 @@ def word_expansion(text: query.SearchText) -> Query:
 
 def _search_tiers(params: SearchParams) -> query.Tiers | None:
     """The word tiers of the search, or None when no word can match (none typed, or `x -x`)."""
-    text = query.parse(params.name)
+    return _tiers(params.name, params.expansion)
+
+
+@functools.lru_cache(maxsize=256)
+def _tiers(name: str, expansion: query.Expansion | None) -> query.Tiers | None:
+    # one request builds its page, counts and facets from the same text and expansion (Expansion
+    # hashes by identity): parse and build the tiers once, not once per query
+    text = query.parse(name)
     if set(text.words) & set(text.excluded):
         # a word and its own exclusion: no listing can match the words, only the literal text
         # (the planner cannot tell `'x' & !'x'` is empty and would walk a sort index over every row)
         return None
-    return query.tiers(text, params.expansion or query.Expansion())
+    return query.tiers(text, expansion or query.Expansion())
 
 
 def _search_match(params: SearchParams, args: list[Any]) -> str:
@@ -411,10 +418,12 @@ def search_page(params: SearchParams) -> Query:
     """
     args: list[Any] = []
     offset = (params.page - 1) * params.page_size
-    if params.sort != "relevance":  # the same depth rule: a search shows its first RELEVANCE_MAX_DEPTH rows
+    # every sort of a search shows its first RELEVANCE_MAX_DEPTH rows only
+    limit_rows = max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset))
+    if params.sort != "relevance":  # a search in another order is a filtered list: the match is one more condition
         where = filtered_where(params, args)
-        args += [max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset)), offset]
-        text = SEARCH_SQL.format(
+        args += [limit_rows, offset]
+        text = LIST_SQL.format(
             columns=LISTING_COLUMNS, where=where, order=_order(params),
             limit=f"${len(args) - 1}", offset=f"${len(args)}",
         )
@@ -422,7 +431,7 @@ def search_page(params: SearchParams) -> Query:
     filters = _where(where_clauses(params, args))
     depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
     windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
-    args += [max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset)), offset, windows_depth]
+    args += [limit_rows, offset, windows_depth]
     limit, offset_arg, depth_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
     probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
     tiers = _search_tiers(params)
@@ -430,7 +439,7 @@ def search_page(params: SearchParams) -> Query:
     # "probe only" for a substring too short for the trigram index)
     small_rows = _small_tier_rows(params.expansion.listings if params.expansion else None, windows_depth, probe_rows)
     matches: list[tuple[str, str]] = []
-    for tsquery, bound in zip(tiers.queries, tiers.bounds or [None] * len(tiers.queries)) if tiers else ():
+    for tsquery, bound in zip(tiers.queries, tiers.bounds) if tiers else ():
         args.append(tsquery)
         small = bound is not None and bound <= small_rows
         matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe"))

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .params import ParamError, SearchParams, clean_search_text
-from .sql import Query, filtered_where
+from .sql import Query, list_count
 
 Q_MAX_LENGTH = 100
 NEAR_MIN_LENGTH = 3  # trigrams say little about one or two letters: those only complete
@@ -171,12 +171,7 @@ def corrected_text(name: str, rows: Sequence[Mapping[str, Any]]) -> str | None:
     return " ".join(token if token.startswith("-") else _WORD.sub(correct, token) for token in name.split())
 
 
-PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM instrument WHERE {where} LIMIT {limit}) AS found"
-
-
 def probe(params: SearchParams, name: str) -> Query:
     """How many rows (up to DID_YOU_MEAN_BELOW) the same search with text `name` would find."""
-    args: list[Any] = []
     corrected = type(params).model_validate({**params.model_dump(), "name": name})  # re-derive from the text
-    where = filtered_where(corrected, args)
-    return Query(PROBE_SQL.format(where=where, limit=DID_YOU_MEAN_BELOW), tuple(args))
+    return list_count(corrected, DID_YOU_MEAN_BELOW)
