@@ -36,7 +36,7 @@ class ParamError(Exception):
         self.errors = errors
 
 
-def _price(value: str | None, field: str, allow_infinity: bool) -> Decimal | None:
+def _price(value: str | None, allow_infinity: bool) -> Decimal | None:
     if value is None or value.strip() == "":
         return None
     text = value.strip()
@@ -150,7 +150,7 @@ class SearchParams(ListParams):
 
 
 def _page(query: Mapping[str, str]) -> int:
-    raw = _last(query, "page")  # a repeated page: the last one counts, as for every other key
+    raw = last_value(query, "page")  # a repeated page: the last one counts, as for every other key
     if raw is None or raw == "":
         return 1
     try:
@@ -162,9 +162,14 @@ def _page(query: Mapping[str, str]) -> int:
     return page
 
 
-def _last(query, key: str) -> str | None:
+def query_values(query, key: str) -> list[str]:
+    """Every value of `key` in a query string multidict (or a plain mapping), in order."""
+    return query.getall(key, []) if hasattr(query, "getall") else ([query[key]] if key in query else [])
+
+
+def last_value(query, key: str) -> str | None:
     """The last value of a repeated key, as Django's QueryDict.get() gives it."""
-    values = query.getall(key, []) if hasattr(query, "getall") else ([query[key]] if key in query else [])
+    values = query_values(query, key)
     return values[-1] if values else None
 
 
@@ -177,20 +182,19 @@ def parse(
     raw: dict[str, object] = {"page": _page(query), "page_size": page_size}
     for field, allow_inf in (("minPrice", False), ("maxPrice", True)):
         try:
-            raw[field] = _price(_last(query, field), field, allow_inf)
+            raw[field] = _price(last_value(query, field), allow_inf)
         except ValueError as exc:
             errors.append({"field": field, "message": str(exc)})
     for key in ("category", "sort", "page_size", "name", "highlight"):
-        value = _last(query, key)
+        value = last_value(query, key)
         if value is not None:
             raw[key] = value
     if "name" in model.model_fields and "name" not in raw:
         errors.append({"field": "name", "message": "is required"})
-    websites = [w.strip() for w in query.getall("website", []) if w.strip()] if hasattr(query, "getall") else []
-    raw["website"] = tuple(dict.fromkeys(websites))
-    facets = [f.strip() for v in (query.getall("facets", []) if hasattr(query, "getall") else []) for f in v.split(",")]
+    raw["website"] = tuple(query_values(query, "website"))  # cleaned by ListParams._clean_websites
+    facets = [f.strip() for v in query_values(query, "facets") for f in v.split(",")]
     raw["facets"] = tuple(dict.fromkeys(f for f in facets if f))
-    include_expired = _last(query, "include_expired")
+    include_expired = last_value(query, "include_expired")
     if include_expired is not None:
         raw["include_expired"] = include_expired
     if errors:
@@ -214,9 +218,7 @@ def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors(include_url=False):
         loc = [str(part) for part in error["loc"]]
-        field = _FIELD_NAMES.get(loc[0], loc[0]) if loc else "minPrice"
+        field = _FIELD_NAMES.get(loc[0], loc[0]) if loc else "minPrice"  # model level: the price range
         message = error["msg"].removeprefix("Value error, ")
-        if not loc:  # model-level check: the price range
-            field = "minPrice"
         errors.append({"field": field, "message": message})
     return errors

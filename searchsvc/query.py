@@ -19,8 +19,9 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from .validation import fold  # the one Python twin of SQL's searchsvc_fold()
 
 MAX_TERMS = 16  # words beyond this are ignored: each one adds a condition every match must meet
 PREFIX_MIN_LENGTH = 3  # a word before the last one also matches as a prefix from this length
@@ -56,12 +57,6 @@ class SearchText:
             return len(word) >= LAST_PREFIX_MIN_LENGTH
         # a finished number is exact: "100" must not find 1000 (a price, a model: D-18 vs D-180)
         return len(word) >= PREFIX_MIN_LENGTH and not word.isdigit()
-
-
-def fold(text: str) -> str:
-    """Case- and accent-folded text, as searchsvc_fold() does in SQL (for highlighting)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def parse(text: str) -> SearchText:

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from .params import ParamError, SearchParams, clean_search_text
+from .params import ParamError, SearchParams, clean_search_text, last_value
 from .sql import Query, list_count
 
 Q_MAX_LENGTH = 100
@@ -57,7 +57,7 @@ class SuggestParams(BaseModel):
 
 def parse(query: Mapping[str, str]) -> SuggestParams:
     """SuggestParams from the query string; ParamError naming `q` or `limit`."""
-    raw = {key: query[key] for key in ("q", "limit") if key in query}
+    raw = {key: value for key in ("q", "limit") if (value := last_value(query, key)) is not None}
     if "q" not in raw:
         raise ParamError([{"field": "q", "message": "is required"}])
     try:

@@ -280,8 +280,8 @@ def test_nginx_proxies_to_the_app_port_with_gzip_rate_limit_timeouts_and_request
     assert f"proxy_pass http://{upstream[0]};" in conf
 
     assert re.search(r"gzip\s+on;", conf) and "application/json" in conf
-    zone = re.search(r"limit_req_zone\s+\$binary_remote_addr\s+zone=(\w+):\w+\s+rate=\d+r/s;", conf)
-    assert zone and re.search(rf"limit_req\s+zone={zone.group(1)}\b", conf)
+    zone = re.search(r"limit_req_zone\s+\$binary_remote_addr\s+zone=(\w+):\w+\s+rate=20r/s;", conf)  # as README.md states
+    assert zone and re.search(rf"limit_req\s+zone={zone.group(1)}\s+burst=40\b", conf)
     for timeout in ("proxy_connect_timeout", "proxy_read_timeout", "client_body_timeout"):
         assert re.search(rf"{timeout}\s+\d+s;", conf), timeout
     read_timeout = int(re.search(r"proxy_read_timeout\s+(\d+)s;", conf).group(1))

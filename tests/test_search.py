@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import insert, listing
+from .conftest import assert_rejected, insert, listing
 
 
 async def _links(client, query: str) -> list[str]:
@@ -24,7 +24,9 @@ async def test_every_name_containing_the_text_is_found(client, database_url):
 
 
 async def test_substring_with_like_wildcards_is_literal(client, database_url):
-    await insert(database_url, [listing(1, name="Oferta 100% original"), listing(2, name="Oferta 1000 original")])
+    await insert(database_url, [
+        listing(1, name="Oferta 100% original"), listing(2, name="Oferta 1000 original"), listing(3, name="Pedal axb"),
+    ])
     assert await _links(client, "name=100%25") == ["1"]
     assert await _links(client, "name=a_b") == []
 
@@ -67,17 +69,14 @@ async def test_search_pages_keep_the_name_in_neighbour_urls(client, database_url
 
 @pytest.mark.parametrize("query", ["", "name=", "name=%20%20", "name=" + "x" * 501])
 async def test_missing_blank_or_overlong_name_is_400(client, query):
-    resp = await client.get(f"/searchInstrument?{query}")
-    assert resp.status == 400
-    assert [e["field"] for e in (await resp.json())["errors"]] == ["name"]
+    await assert_rejected(await client.get(f"/searchInstrument?{query}"), "name")
 
 
 @pytest.mark.parametrize("text", ["'", '"', "&|!", "a:*", "<->", "\\", "%00", "😀🎸", "drop table instrument;--"])
 async def test_odd_text_is_searched_never_an_error(client, database_url, text):
     await insert(database_url, [listing(1, name="Guitarra")])
     resp = await client.get("/searchInstrument", params={"name": text})
-    assert resp.status in (200, 400)
-    assert resp.status == 200 or "name" in (await resp.json())["detail"]
+    assert resp.status == 200, await resp.text()
 
 
 @pytest.mark.parametrize("sort", ["relevance", "id", "price_asc", "newest"])
@@ -119,3 +118,8 @@ async def test_a_word_and_its_own_exclusion_match_only_the_literal_text(client, 
         listing(1, name="Fender Jazz Bass"), listing(2, name="Bass fender -fender edition"), listing(3, name="Jazz"),
     ])
     assert await _links(client, f"name=fender%20-fender&sort={sort}") == ["2"]
+    # and no word condition the planner could not see is empty (a 2 s walk of a sort index at 1M)
+    from searchsvc import sql
+    from searchsvc.params import SearchParams
+
+    assert "@@" not in sql.search_page(SearchParams(name="fender -fender", sort=sort)).text

@@ -47,6 +47,7 @@ async def suggest_client(aiohttp_client, suggest_database):
 async def _suggest(client, q: str, **params) -> list[tuple[str, int]]:
     resp = await client.get("/suggest", params={"q": q, **params})
     assert resp.status == 200, await resp.text()
+    assert resp.headers["Cache-Control"] == "public, max-age=300"  # every keystroke: let browsers keep it
     body = await resp.json()
     assert body["query"] == q.strip()
     return [(s["text"], s["count"]) for s in body["suggestions"]]

@@ -11,15 +11,11 @@ from aiohttp import web
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
-from .conftest import insert, listing, write_token
+from .conftest import fetch, insert, listing, write_token
 
 
 async def _rows(database_url: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await conn.fetch("SELECT xmin::text AS xmin, ctid::text AS ctid, * FROM instrument ORDER BY link")
-    finally:
-        await conn.close()
+    return await fetch(database_url, "SELECT xmin::text AS xmin, ctid::text AS ctid, * FROM instrument ORDER BY link")
 
 
 @pytest.fixture
