@@ -130,8 +130,10 @@ async def close_pool(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
 async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the pools live as long as the application."""
     settings = app[SETTINGS]
-    app[POOL] = await create_pool(settings)
-    replicas = [Replica(url, await create_pool(settings, url)) for url in settings.database_replica_urls]
+    urls = settings.database_replica_urls
+    # at once: an unreachable database costs each pool its connect timeout, not their sum
+    app[POOL], *replica_pools = await asyncio.gather(create_pool(settings), *(create_pool(settings, url) for url in urls))
+    replicas = [Replica(url, pool) for url, pool in zip(urls, replica_pools)]
     app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s)
     yield
     for pool in [app[POOL], *(replica.pool for replica in replicas)]:
@@ -245,20 +247,6 @@ async def fetch(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) 
 async def fetchval(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> Any:
     rows = await fetch(pool, query, timeout)
     return rows[0][0] if rows else None
-
-
-async def fetch_page(
-    pool: asyncpg.Pool | Pools, page: Query, count: Query, timeout: float = 3.0
-) -> tuple[int, list[Record]]:
-    """(matching row count, page rows), both read in one snapshot on one connection."""
-
-    async def work(conn: asyncpg.Connection) -> tuple[int, list[Record]]:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            total = await conn.fetchval(count.text, *count.args)
-            rows = await conn.fetch(page.text, *page.args)
-        return total, rows
-
-    return await read(pool, timeout, work)
 
 
 async def connect(settings: Settings, dsn: str | None = None) -> asyncpg.Connection:

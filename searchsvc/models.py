@@ -29,17 +29,6 @@ class Listing(BaseModel):
         None, description="Only with `highlight=true`: the name HTML-escaped, matched words in <mark>...</mark>"
     )
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "Listing":
-        price = row["price"]
-        return cls.model_construct(
-            id=row["id"], name=row["name"],
-            price=None if price is None else f"{price:.2f}",
-            link=row["link"], image=row["image"], location=row["location"],
-            category=row["category"], expiration=row["expiration"], publish=row["publish"],
-            website=row["website"],
-        )
-
 
 def listing_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """One listing as JSON-ready data, with Listing's keys in its order (dates stay dates: orjson)."""

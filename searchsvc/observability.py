@@ -7,6 +7,7 @@ request; `configure_logging` makes every log record of the process one JSON line
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import json
 import time
@@ -145,7 +146,8 @@ def _log_request(request: web.Request, request_id: str, route: str, status: int,
 
 # ---- endpoints ----------------------------------------------------------------------------
 
-def migration_ids(folder: Path) -> set[str]:
+@functools.cache  # the folder changes only with a deploy, which restarts the process
+def migration_ids(folder: Path) -> frozenset[str]:
     """Ids yoyo gives the migrations in `folder`: file names without .sql/.py, rollbacks excluded."""
     ids = set()
     for path in folder.iterdir():
@@ -153,7 +155,7 @@ def migration_ids(folder: Path) -> set[str]:
             continue
         if path.suffix in (".sql", ".py"):
             ids.add(path.name[: -len(path.suffix)])
-    return ids
+    return frozenset(ids)
 
 
 def _json(http_status: int, body: dict[str, str]) -> web.Response:

@@ -138,13 +138,9 @@ class PageMemory:
         self._counting = asyncio.create_task(self._count(pools, query, key, timeout))
 
     async def _count(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
-        async def work(conn) -> int:
-            async with conn.transaction(readonly=True):
-                await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(self.exact_timeout_ms))
-                return await conn.fetchval(query.text, *query.args)
-
         try:
-            self.exact.put(key, await db.read(pools, timeout, work))
+            limits = {"statement_timeout": str(self.exact_timeout_ms)}
+            self.exact.put(key, (await db.fetch_with_settings(pools, query, limits, timeout))[0][0])
         except Exception as exc:  # too slow or unreachable: requests keep the estimate
             log.info("background count gave up: %s", exc)
 

@@ -10,7 +10,7 @@ from yarl import URL
 import orjson
 
 from . import db, metrics, paging, query, sql, sql_facets, suggest
-from .models import ListingPage, add_highlights, facet_counts
+from .models import ListingPage, add_highlights, facet_counts, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
 
@@ -59,7 +59,7 @@ async def _page(
 def _max_pages(params: ListParams, settings: Settings) -> int:
     """The deepest page a request like this can get (so `total_pages` never points past it)."""
     if isinstance(params, SearchParams):  # relevance results go RELEVANCE_MAX_DEPTH deep, in every sort
-        return max(1, -(-sql.RELEVANCE_MAX_DEPTH // params.page_size))
+        return total_pages(sql.RELEVANCE_MAX_DEPTH, params.page_size)
     return max(1, settings.max_result_depth // params.page_size)
 
 
