@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import db, errors, observability, openapi, paging, views, writes
+from . import cache, db, errors, observability, openapi, paging, views, writes
 from .settings import Settings, settings_or_exit
 
 
@@ -23,6 +23,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
     app[db.SETTINGS] = settings
     app.cleanup_ctx.append(db.pool_ctx)
     app.cleanup_ctx.append(paging.memory_ctx)  # after the pool: cleaned up before it
+    app.cleanup_ctx.append(cache.cache_ctx)
     app.add_routes(views.routes)
     app.add_routes(observability.routes)
     app.on_startup.append(observability.sample_pools)  # runs after the cleanup contexts opened the pools

@@ -249,9 +249,9 @@ async def fetchval(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.
     return rows[0][0] if rows else None
 
 
-async def connect(settings: Settings, dsn: str | None = None) -> asyncpg.Connection:
-    """One connection for command-line work (loads, seeding); no statement timeout."""
-    return await asyncpg.connect(dsn or settings.database_url, server_settings={"application_name": "searchsvc-cli"})
+async def connect(settings: Settings, dsn: str | None = None, name: str = "searchsvc-cli") -> asyncpg.Connection:
+    """One connection outside the pools (loads, seeding, listening); no statement timeout."""
+    return await asyncpg.connect(dsn or settings.database_url, server_settings={"application_name": name})
 
 
 async def fetch_with_settings(

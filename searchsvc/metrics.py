@@ -46,6 +46,10 @@ QUERY_SECONDS = Histogram(
     "searchsvc_db_query_duration_seconds", "Time a database query ran once it had a connection, by kind.",
     ["kind"], buckets=LATENCY_BUCKETS, registry=REGISTRY,
 )
+RESPONSE_CACHE = Counter(
+    "searchsvc_response_cache_lookups", "Read requests answered from the worker's response cache (hit) or not (miss).",
+    ["result"], registry=REGISTRY,
+)
 POOL_SIZE = Gauge(
     "searchsvc_db_pool_size", "Open database connections (summed over workers).",
     ["pool"], registry=REGISTRY, multiprocess_mode="livesum",

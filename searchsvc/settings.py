@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         60.0, ge=0, le=86_400,
         description="How long a worker reuses the facet counts of one query and filters (s); 0 counts every time.",
     )
+    response_cache_ttl_s: float = Field(
+        30.0, ge=0, le=86_400,
+        description="How long a worker serves a list, search or suggest answer again without asking the database (s); "
+        "any change to the data empties the cache at once (0 turns it off).",
+    )
+    response_cache_max_mb: int = Field(
+        64, ge=1, le=65_536, description="Memory each worker gives to cached answers (MiB)."
+    )
     pool_min_size: int = Field(2, ge=0, le=100, description="Connections each worker keeps open.")
     pool_max_size: int = Field(10, ge=1, le=200, description="Most connections each worker opens.")
     pool_acquire_timeout_s: float = Field(

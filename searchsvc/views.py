@@ -9,7 +9,7 @@ from yarl import URL
 
 import orjson
 
-from . import db, metrics, paging, query, sql, sql_facets, suggest
+from . import cache, db, metrics, paging, query, sql, sql_facets, suggest
 from .models import ListingPage, add_highlights, facet_counts, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
@@ -26,7 +26,7 @@ def page_url(url: URL, page: int) -> str:
 
 def json_response(model) -> web.Response:
     """`model` as JSON: a pydantic model, or JSON-ready data (a page: orjson, 5x faster than pydantic)."""
-    body = orjson.dumps(model) if isinstance(model, dict) else model.model_dump_json()
+    body = orjson.dumps(model) if isinstance(model, dict) else model.model_dump_json().encode()
     return web.Response(body=body, content_type="application/json")
 
 
@@ -115,6 +115,7 @@ def _parse_limits(settings: Settings) -> dict[str, int]:
 
 @routes.get("/listInstrument")
 @routes.get("/listInstrument/")
+@cache.cached
 async def list_instruments(request: web.Request) -> web.Response:
     """All live listings, filtered by category and price, in id order (or `sort`)."""
     params = parse(ListParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
@@ -124,6 +125,7 @@ async def list_instruments(request: web.Request) -> web.Response:
 
 @routes.get("/searchInstrument")
 @routes.get("/searchInstrument/")
+@cache.cached
 async def search_instruments(request: web.Request) -> web.Response:
     """Listings whose name matches `name`, best first, with the same filters as the list."""
     params = parse(SearchParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
@@ -145,6 +147,7 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
 
 @routes.get("/suggest")
 @routes.get("/suggest/")
+@cache.cached
 async def suggest_completions(request: web.Request) -> web.Response:
     """Completions of the text typed in the search box: frequent words and phrases, with live listings."""
     params = suggest.parse(request.query)

@@ -6,7 +6,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import auth, db, ingest, metrics
+from . import auth, cache, db, ingest, metrics
 from .models import Problem
 from .validation import MAX_ITEMS, validate_listing
 
@@ -92,6 +92,8 @@ async def add_instruments(request: web.Request) -> web.Response:
         return await ingest.write_listings(conn, valid)
 
     created, updated = await db.write(pool, timeout, write) if valid else (0, 0)
+    if created or updated:  # read your writes: not waiting for the change notification
+        request.app[cache.RESPONSES].clear()
     distinct = len({listing.link for listing in valid})
     result = WriteResult(created=created, updated=updated, unchanged=distinct - created - updated, rejected=rejected)
     metrics.count_ingested(

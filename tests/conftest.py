@@ -81,7 +81,9 @@ def database_url(pg_server: str, template_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, pool_min_size=1, pool_max_size=4)
+    # no response cache: a test that changes rows and reads again must not wait for the change
+    # notification (tests/test_cache.py turns it on)
+    return Settings(database_url=database_url, pool_min_size=1, pool_max_size=4, response_cache_ttl_s=0)
 
 
 @pytest.fixture
