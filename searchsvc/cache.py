@@ -13,6 +13,12 @@ the answers it gave (200s only) and serves them again, byte for byte, until one 
   change, an exact count finished after the page was kept) is at most that old;
 - the day changes: listings expire by date, so the date is part of the key.
 
+The same rules keep values derived from the data that requests share below the whole answer:
+a search's word expansion (the typed words' lexemes, synonyms, near spellings and their counts:
+one query of ~1.5 ms, most of it planning) is looked up once per change for each set of words,
+whatever the filters, page or sort around them; likewise the did-you-mean look-ups (`recall` /
+`keep`).
+
 While the notification connection is down (not yet connected, lost, the database restarting)
 nothing is cached or served from the cache; the worker reconnects by itself. An answer that was
 being computed while a change arrived is not kept (the cache's generation moved on).
@@ -31,7 +37,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import AsyncIterator, Awaitable, Callable, Hashable
+from typing import Any, AsyncIterator, Awaitable, Callable, Hashable
 
 from aiohttp import web
 
@@ -43,6 +49,7 @@ CHANNEL = "searchsvc_changed"  # migration 0013's triggers notify it
 KEPT_HEADERS = ("Content-Type", "Cache-Control")
 RECONNECT_MAX_S = 30.0
 ENTRY_OVERHEAD = 200  # bytes an entry costs beyond its key and body (tuple, headers, OrderedDict slot)
+MAX_DERIVED = 10_000  # derived values kept (word expansions: a few kB each)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class ResponseCache:
         self.generation = 0  # moves on at every clear()
         self.size = 0
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._derived: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 
     @property
     def enabled(self) -> bool:
@@ -94,8 +102,29 @@ class ResponseCache:
         while self.size > self.max_bytes:
             self._drop(next(iter(self._answers)))
 
+    def recall(self, key: Hashable) -> Any:
+        """A derived value kept by `keep`, while current; else None."""
+        entry = self._derived.get(key)
+        if entry is None or not self.enabled:
+            return None
+        if time.monotonic() - entry[0] > self.ttl_s:
+            del self._derived[key]
+            return None
+        self._derived.move_to_end(key)
+        return entry[1]
+
+    def keep(self, key: Hashable, generation: int, value: Any) -> None:
+        """Keep a value derived from the data as it was at `generation` (dropped if that moved on)."""
+        if not self.enabled or generation != self.generation:
+            return
+        self._derived[key] = (time.monotonic(), value)
+        self._derived.move_to_end(key)
+        if len(self._derived) > MAX_DERIVED:
+            self._derived.popitem(last=False)
+
     def clear(self) -> None:
         self._answers.clear()
+        self._derived.clear()
         self.size = 0
         self.generation += 1
 

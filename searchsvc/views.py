@@ -89,21 +89,28 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
     query = suggest.corrections(params.name)
     if query is None:
         return None
-    settings = request.app[db.SETTINGS]
-    limits = {"statement_timeout": str(settings.facet_timeout_ms)}
+    limits = {"statement_timeout": str(request.app[db.SETTINGS].facet_timeout_ms)}
     try:
-        rows = await db.fetch_with_settings(
-            request.app[db.READS], query, {**limits, **suggest.TRIGRAM_SETTINGS}, settings.pool_acquire_timeout_s
-        )
+        rows = await _fetch_remembered(request, query, {**limits, **suggest.TRIGRAM_SETTINGS})
         corrected = suggest.corrected_text(params.name, rows)
         if corrected is None:
             return None
-        found = await db.fetch_with_settings(
-            request.app[db.READS], suggest.probe(params, corrected), limits, settings.pool_acquire_timeout_s
-        )
+        found = await _fetch_remembered(request, suggest.probe(params, corrected), limits)
     except db.DatabaseUnavailable:  # an extra: the page answers without it
         return None
     return corrected if found[0][0] > 0 else None
+
+
+async def _fetch_remembered(request: web.Request, statement: sql.Query, local_settings: dict[str, str]) -> list:
+    """Rows of `statement`, from the worker's memory when it ran since the data last changed."""
+    memory, key = request.app[cache.RESPONSES], ("rows", paging.query_key(statement))
+    rows = memory.recall(key)
+    if rows is None:
+        generation = memory.generation
+        settings = request.app[db.SETTINGS]
+        rows = await db.fetch_with_settings(request.app[db.READS], statement, local_settings, settings.pool_acquire_timeout_s)
+        memory.keep(key, generation, rows)
+    return rows
 
 
 def _parse_limits(settings: Settings) -> dict[str, int]:
@@ -138,11 +145,16 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     text = query.parse(params.name)
     if not text.all_words:
         return params
-    with metrics.query_kind("word_expansion"):
-        rows = await db.fetch(
-            request.app[db.READS], sql.word_expansion(text), request.app[db.SETTINGS].pool_acquire_timeout_s
-        )
-    return params.with_expansion(query.expansion_from_rows(rows))
+    statement, memory = sql.word_expansion(text), request.app[cache.RESPONSES]
+    key = paging.query_key(statement)
+    expansion = memory.recall(key)
+    if expansion is None:  # these words not looked up since the data last changed
+        generation = memory.generation
+        with metrics.query_kind("word_expansion"):
+            rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
+        expansion = query.expansion_from_rows(rows)
+        memory.keep(key, generation, expansion)
+    return params.with_expansion(expansion)
 
 
 @routes.get("/suggest")

@@ -134,3 +134,30 @@ def test_memory_stays_within_its_bound():
     assert responses.size <= 100_000 and 50 <= len(responses) < 100
     assert responses.get(("http://x/searchInstrument/?name=999", None)) is not None  # the newest stay
     assert responses.get(("http://x/searchInstrument/?name=0", None)) is None
+
+
+async def test_a_new_synonym_reaches_searches_the_worker_has_seen(cached_client, database_url):
+    await _change(cached_client, insert(database_url, [listing(1, name="Pastilla Seymour Duncan")]))
+    assert (await _names(cached_client, "/searchInstrument/?name=pickup"))[0] == []
+    # the same words in another request (page size): the word look-up is remembered too
+    assert (await _names(cached_client, "/searchInstrument/?name=pickup&page_size=10"))[0] == []
+    await _change(cached_client, fetch(
+        database_url, "INSERT INTO search_synonym (grp, term) VALUES ('pickup', 'pastilla'), ('pickup', 'pickup')"
+    ))
+    names, hit = await _names(cached_client, "/searchInstrument/?name=pickup&page_size=20")
+    assert names == ["Pastilla Seymour Duncan"] and hit == "miss"
+
+
+async def test_did_you_mean_follows_the_data(cached_client, database_url):
+    rows = [listing(n, name=name) for n, name in enumerate(["Gibson Les Paul", "Gibson SG", "Fender Jazz Bass"])]
+    await _change(cached_client, insert(database_url, rows))
+    await _change(cached_client, fetch(database_url, "SELECT searchsvc_refresh_suggestions()"))
+
+    async def did_you_mean(page_size: int) -> str | None:
+        resp = await cached_client.get(f"/searchInstrument/?name=gibsn&page_size={page_size}")
+        return (await resp.json())["did_you_mean"]
+
+    assert [await did_you_mean(10), await did_you_mean(20)] == ["gibson", "gibson"]
+    # every Gibson expires: correcting to "gibson" would now find nothing
+    await _change(cached_client, fetch(database_url, "UPDATE instrument SET expiration = CURRENT_DATE - 1 WHERE name LIKE 'Gibson%'"))
+    assert await did_you_mean(30) is None

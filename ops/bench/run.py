@@ -12,7 +12,14 @@
    (pg_stat_statements over --db-samples sequential requests: every query, facets and
    suggestions included) and EXPLAIN ANALYZE of the page query that searchsvc.sql builds from
    the parsed parameters;
-5. one table: scenario, req/s, p50, p95, p99, errors, db ms/request, page query ms.
+5. one table: scenario, req/s, p50, p95, p99, errors, share of answers from the response cache,
+   db ms/request, page query ms.
+
+Each worker caches answers until the data changes (searchsvc/cache.py), so a scenario that repeats
+one URL is answered from memory after its first request. `--unique-share 1` makes every request
+new to the cache (a `_fresh` parameter the service ignores): the cost of a query nobody asked
+recently. `--unique-share 0.3`: 30% such requests. The db time column is always measured with
+requests new to the cache.
 
 Raw wrk output goes to ops/bench/out/ (ignored by git). The load generator shares the cores
 with the service and the database: figures are for the whole machine.
@@ -48,6 +55,7 @@ from searchsvc.devdb import Cluster  # noqa: E402
 from searchsvc.settings import Settings  # noqa: E402
 
 OUT_DIR = PROJECT_DIR / "ops" / "bench" / "out"
+METRICS_DIR = OUT_DIR / "metrics"
 LUA = Path(__file__).with_name("wrk_report.lua")
 BIN = Path(sys.executable).parent
 
@@ -170,7 +178,11 @@ def start_service(args: argparse.Namespace, database_url: str) -> subprocess.Pop
         "LOG_LEVEL": args.log_level,
         "POOL_MIN_SIZE": str(min(args.pool_max, 2)),
         "POOL_MAX_SIZE": str(args.pool_max),
+        "PROMETHEUS_MULTIPROC_DIR": str(METRICS_DIR),  # /metrics sums the workers: cache hit counts
     }
+    if args.response_cache_ttl is not None:
+        env["RESPONSE_CACHE_TTL_S"] = str(args.response_cache_ttl)
+    shutil.rmtree(METRICS_DIR, ignore_errors=True)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -223,10 +235,23 @@ def availability(args: argparse.Namespace, scenario: Scenario) -> str | None:
 
 # ---- load ---------------------------------------------------------------------------------
 
+def cache_lookups(args: argparse.Namespace) -> dict[str, float]:
+    """{"hit": n, "miss": n} of the response cache so far, all workers (from /metrics)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    found = {"hit": 0.0, "miss": 0.0}
+    for line in text.splitlines():
+        if line.startswith("searchsvc_response_cache_lookups_total{"):
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            found[result] = found.get(result, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
 def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
     """Drive `paths` (one, or the mix's weighted list) with wrk; the figures its Lua report prints."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BENCH_PATHS": "\n".join(paths)}
+    env = {**os.environ, "BENCH_PATHS": "\n".join(paths), "BENCH_UNIQUE_SHARE": str(args.unique_share)}
+    before = cache_lookups(args)
     cmd = [
         "wrk", f"-t{args.threads}", f"-c{args.concurrency}", f"-d{args.duration}s", "--timeout", "5s",
         "-s", str(LUA), f"http://127.0.0.1:{args.port}",
@@ -234,15 +259,24 @@ def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     (OUT_DIR / f"wrk-{args.rows}-{label.replace(' ', '_').replace('/', '_')}.txt").write_text(out)
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
-    return json.loads(line[len("BENCH "):])
+    result = json.loads(line[len("BENCH "):])
+    after = cache_lookups(args)
+    hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
+    result["cache_hits"] = 100 * hits / (hits + misses) if hits + misses else None
+    return result
 
 
 # ---- database time ------------------------------------------------------------------------
 
 async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Namespace, path: str) -> float:
     """Planning + execution time of every statement the service ran, per request, without load."""
+    fresh = iter(range(10**9))  # every request new to the response cache: its database cost
+
+    def new(path: str) -> str:
+        return f"{path}{'&' if '?' in path else '?'}_fresh=db{next(fresh)}"
+
     for _ in range(4):  # warm every worker: plans, estimates, anchors, background exact counts
-        await asyncio.to_thread(get, args, path)
+        await asyncio.to_thread(get, args, new(path))
     for _ in range(100):  # let background counts finish: they are not this request's cost
         if not await conn.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'searchsvc' AND state = 'active'"
@@ -251,7 +285,7 @@ async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Name
         await asyncio.sleep(0.05)
     await conn.execute("SELECT pg_stat_statements_reset()")
     for _ in range(args.db_samples):
-        await asyncio.to_thread(get, args, path)
+        await asyncio.to_thread(get, args, new(path))
     total = await conn.fetchval(
         """
         SELECT coalesce(sum(total_exec_time + total_plan_time), 0)
@@ -316,7 +350,7 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def table(rows: list[tuple[str, dict | None, str | None]]) -> str:
-    head = ["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "db ms/req", "page query ms"]
+    head = ["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "cache hits %", "db ms/req", "page query ms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r, skipped in rows:
         if skipped:
@@ -325,7 +359,7 @@ def table(rows: list[tuple[str, dict | None, str | None]]) -> str:
         errors = r["errors"] + r["non2xx"]
         lines.append(
             f"| {name} | {r['rps']:.0f} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} "
-            f"| {errors} | {fmt(r.get('db_ms'), 2)} | {fmt(r.get('page_ms'), 2)} |"
+            f"| {errors} | {fmt(r.get('cache_hits'), 0)} | {fmt(r.get('db_ms'), 2)} | {fmt(r.get('page_ms'), 2)} |"
         )
     return "\n".join(lines)
 
@@ -364,6 +398,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db-samples", type=int, default=20, help="sequential requests per scenario for db time")
     parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of the service (INFO logs every request)")
     parser.add_argument("--stop-db", action="store_true", help="stop the cluster afterwards")
+    parser.add_argument("--unique-share", type=float, default=0.0,
+                        help="share of requests (0-1) made new to the response cache (default 0: repeat traffic)")
+    parser.add_argument("--response-cache-ttl", type=float,
+                        help="RESPONSE_CACHE_TTL_S of the service (default: the setting's; 0 turns the cache off)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run ops/bench/deps.sh (Debian package `wrk`)")
@@ -404,7 +442,8 @@ def main(argv: list[str] | None = None) -> None:
             cluster.stop()
     print()
     print(f"{args.rows} listings, concurrency {args.concurrency}, {args.duration} s each, "
-          f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}")
+          f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}, "
+          f"unique share {args.unique_share}, response cache ttl {'default' if args.response_cache_ttl is None else args.response_cache_ttl}")
     print(machine())
     print(table(report))
     rates = {name: r.get("rps") for name, r, skipped in report if not skipped and r}
