@@ -30,7 +30,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Hashable, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Hashable, Sequence
 
 from aiohttp import web
 
@@ -120,6 +120,7 @@ class PageMemory:
     _counting: asyncio.Task | None = None
     # facet counts per query and filters (complete answers only: a cut facet is asked again)
     facets: Counts = field(default_factory=lambda: Counts(0))
+    _running: dict[Hashable, asyncio.Future] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -130,6 +131,18 @@ class PageMemory:
             PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms,
             facets=Counts(facet_ttl_s, size=1_000),
         )
+
+    async def once(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> Any:
+        """The result of `work()`, shared by every request asking for `key` while it runs.
+
+        Eight concurrent requests for the same facets would otherwise each start the same
+        200 ms counts, all slowed by one another past their timeout, none of them kept.
+        """
+        running = self._running.get(key)
+        if running is None:
+            running = self._running[key] = asyncio.ensure_future(work())
+            running.add_done_callback(lambda _done: self._running.pop(key, None))
+        return await asyncio.shield(running)  # one waiter leaving (client gone) stops nobody else
 
     def count_later(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         """Count `query` exactly in the background unless a count is running or counts are off."""

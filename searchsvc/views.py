@@ -71,12 +71,16 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
         cache, key = request.app[paging.PAGE_MEMORY].facets, tuple(map(paging.query_key, queries.values()))
         results = cache.get(key)
         if results is None:
-            with metrics.query_kind("facets"):
-                results = await db.fetch_each_within(
-                    request.app[db.READS], queries, settings.facet_timeout_ms, settings.pool_acquire_timeout_s,
-                )
-            if all(rows is not None for rows in results.values()):  # a cut facet is asked again next time
-                cache.put(key, results)
+            async def count_facets() -> dict:
+                with metrics.query_kind("facets"):
+                    counted = await db.fetch_each_within(
+                        request.app[db.READS], queries, settings.facet_timeout_ms, settings.pool_acquire_timeout_s,
+                    )
+                if all(rows is not None for rows in counted.values()):  # a cut facet is asked again next time
+                    cache.put(key, counted)
+                return counted
+
+            results = await request.app[paging.PAGE_MEMORY].once(("facets", key), count_facets)
         extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, dict(results)))
     if isinstance(params, SearchParams):
         with metrics.query_kind("did_you_mean"):

@@ -1,6 +1,7 @@
 """Counting and deep pages: `count_exact`, the estimated count above the limit, and pages that
 start from a remembered anchor yet hold the same rows as OFFSET would give."""
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -164,3 +165,21 @@ def test_estimates_are_reused_until_they_expire():
     off = paging.Counts(ttl_s=0)
     off.put("k", 5000)
     assert off.get("k") is None
+
+
+async def test_concurrent_requests_for_the_same_work_share_one_run():
+    memory = paging.PageMemory.create(anchor_ttl_s=60, estimate_ttl_s=60)
+    runs = []
+
+    async def facets():
+        runs.append(1)
+        await asyncio.sleep(0.05)
+        return {"category": ["guitarras"]}
+
+    waiting = [asyncio.ensure_future(memory.once("fender facets", facets)) for _ in range(6)]
+    await asyncio.sleep(0.01)
+    waiting[0].cancel()  # one client leaves: the others still get the answer
+    results = await asyncio.gather(*waiting[1:])
+    assert runs == [1] and results == [{"category": ["guitarras"]}] * 5
+    assert await memory.once("fender facets", facets) == {"category": ["guitarras"]}
+    assert runs == [1, 1]  # finished work is not kept: that is the facet cache's job
