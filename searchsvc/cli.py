@@ -73,6 +73,9 @@ async def _load(args: argparse.Namespace) -> int:
                 print(file=sys.stderr)
             dry = " (dry run: nothing written)" if args.dry_run else ""
             print(f"{path}: {report.summary()}{dry}")
+            if report.indexes_built:
+                print(f"{path}: the table was empty: {report.indexes_built} indexes built after the insert, "
+                      f"in {report.index_seconds:.1f} s of the above")
             if report.rejected:
                 print(f"{path}: {report.rejected} rejected rows listed in {rejects_path}", file=sys.stderr)
             if not args.dry_run:

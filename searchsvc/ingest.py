@@ -107,6 +107,40 @@ EXPIRE_MISSING_SQL = "UPDATE instrument AS i SET expiration = CURRENT_DATE - 1 W
 EXPIRE_MISSING_SQL += MISSING_FROM_SNAPSHOT + ")"
 COUNT_MISSING_SQL = "SELECT count(*) " + MISSING_FROM_SNAPSHOT
 
+# The first load into an empty table (a new install, a rebuilt database) builds the secondary
+# indexes once from the loaded rows, as pg_restore does, instead of updating them a row at a time:
+# a 1M-row first load spends most of its time there otherwise (ops/bench/load.md). The table is
+# locked ACCESS EXCLUSIVE first (DROP INDEX needs that lock anyway; taking it at once avoids a
+# lock upgrade that could deadlock with a session that has read the table and then writes):
+# writers and readers of `instrument` wait until the load commits. Everything happens in the
+# load's transaction, so a failed or killed load leaves the table empty with every index there.
+# (only a role owning the table may drop its indexes; any other loads the usual way)
+EMPTY_TABLE_SQL = """
+SELECT NOT EXISTS (SELECT 1 FROM instrument) AND pg_has_role(relowner, 'USAGE')
+FROM pg_class WHERE oid = 'instrument'::regclass
+"""
+LOCK_EMPTY_TABLE_SQL = "LOCK TABLE instrument IN ACCESS EXCLUSIVE MODE"
+INDEX_BUILD_MEM = "512MB"  # maintenance_work_mem of the index builds (SET LOCAL: this load only)
+
+# The indexes to build after the insert, as the catalog defines them now (future migrations are
+# followed by themselves). Kept in place: the primary key, unique indexes (the merge's
+# ON CONFLICT (link) needs `link`'s), any index behind a constraint, invalid indexes (a failed
+# CREATE INDEX CONCURRENTLY: rebuilding one would quietly make it valid), and what
+# pg_get_indexdef does not carry: an index in its own tablespace, with a comment or CLUSTER mark.
+SECONDARY_INDEXES_SQL = """
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+       pg_get_indexdef(i.indexrelid) AS definition
+FROM pg_index AS i
+JOIN pg_class AS c ON c.oid = i.indexrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE i.indrelid = 'instrument'::regclass
+  AND i.indisvalid AND i.indisready
+  AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.conindid = i.indexrelid)
+  AND c.reltablespace = 0 AND NOT i.indisclustered AND obj_description(c.oid, 'pg_class') IS NULL
+ORDER BY c.relname
+"""
+
 PURGE_BATCH_SQL = """
 DELETE FROM instrument
 WHERE id >= $1 AND id < $2 AND expiration < $3
@@ -205,6 +239,8 @@ class LoadReport:
     rejected: int = 0
     duplicates: int = 0  # rows superseded by a later row with the same link
     seconds: float = 0.0
+    indexes_built: int = 0  # the table was empty: secondary indexes built after the insert
+    index_seconds: float = 0.0  # of `seconds`, the time those builds took
 
     def summary(self) -> str:
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
@@ -292,12 +328,43 @@ def staged_records(
             progress(report.read, report.rejected)
 
 
+async def _lock_if_empty(conn) -> bool:
+    """Whether `instrument` is empty; if it is, it stays locked (ACCESS EXCLUSIVE) until the load ends."""
+    if not await conn.fetchval(EMPTY_TABLE_SQL):  # a daily load: no lock taken at all
+        return False
+    savepoint = conn.transaction()
+    await savepoint.start()
+    await conn.execute(LOCK_EMPTY_TABLE_SQL)
+    # look again under the lock (each statement sees what has committed, READ COMMITTED): another
+    # load may have filled the table while this one waited
+    if await conn.fetchval(EMPTY_TABLE_SQL):
+        await savepoint.commit()  # the lock now belongs to the load's transaction
+        return True
+    await savepoint.rollback()  # rolling back to the savepoint releases the lock at once
+    return False
+
+
+async def _drop_secondary_indexes(conn) -> list[str]:
+    """Drop the indexes built after an empty-table insert; their definitions, to build them again."""
+    indexes = await conn.fetch(SECONDARY_INDEXES_SQL)
+    for index in indexes:
+        await conn.execute(f"DROP INDEX {index['name']}")  # a name from the catalog, quoted there
+    return [index["definition"] for index in indexes]
+
+
+async def _build_indexes(conn, definitions: Sequence[str]) -> None:
+    await conn.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEM}'")
+    for definition in definitions:
+        await conn.execute(definition)
+
+
 async def load_csv(
     conn, stream: TextIO, options: LoadOptions, reject: RejectSink, progress: Progress | None = None
 ) -> LoadReport:
     """Validate and upsert one CSV file in one transaction; the report counts what happened.
 
     Any failure (bad header, a bad row under `strict`, a lost connection) leaves the table as it was.
+    Into an empty table, the secondary indexes are dropped and built again after the insert.
     """
     if options.snapshot and not options.website:
         raise LoadError("--snapshot needs --website NAME: the marketplace the file lists completely")
@@ -317,6 +384,12 @@ async def load_csv(
         await _stage(conn, records, ["line", "rejected", *COLUMNS])
         if options.dry_run:
             counts = await conn.fetchrow(dry_run_sql(sorted(update)))
+        elif await _lock_if_empty(conn):
+            definitions = await _drop_secondary_indexes(conn)
+            counts = await conn.fetchrow(merge_sql(sorted(update)))
+            building = time.monotonic()
+            await _build_indexes(conn, definitions)
+            report.indexes_built, report.index_seconds = len(definitions), time.monotonic() - building
         else:
             counts = await conn.fetchrow(merge_sql(sorted(update)))
         report.inserted, report.updated = counts["inserted"], counts["updated"]
