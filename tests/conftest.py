@@ -25,6 +25,10 @@ from searchsvc.devdb import Cluster
 from searchsvc.settings import Settings
 
 TEMPLATE = "searchsvc_test_template"
+# Every app built in the tests answers from the database, not from its response cache: a test
+# that changes rows and reads again must not race the change notification, and one that repeats a
+# request to compare two code paths must run both. tests/test_cache.py turns the cache on.
+os.environ["RESPONSE_CACHE_TTL_S"] = "0"
 _counter = itertools.count()
 
 
@@ -81,9 +85,7 @@ def database_url(pg_server: str, template_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    # no response cache: a test that changes rows and reads again must not wait for the change
-    # notification (tests/test_cache.py turns it on)
-    return Settings(database_url=database_url, pool_min_size=1, pool_max_size=4, response_cache_ttl_s=0)
+    return Settings(database_url=database_url, pool_min_size=1, pool_max_size=4)
 
 
 @pytest.fixture

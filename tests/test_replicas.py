@@ -65,9 +65,6 @@ def _settings(primary: Cluster, replica: Cluster) -> Settings:
     return Settings(
         database_url=primary.url(DEFAULT_DATABASE), database_replica_urls=[replica.url(DEFAULT_DATABASE)],
         replica_retry_s=RETRY_S, pool_min_size=1, pool_max_size=2, pool_acquire_timeout_s=2,
-        # what is read where, not what a worker remembers: a replica's lag outlives the change
-        # notification, so an answer read there may be kept for the cache's TTL (searchsvc/cache.py)
-        response_cache_ttl_s=0,
     )
 
 

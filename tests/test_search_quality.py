@@ -7,14 +7,18 @@ English); every test here only reads it.
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import date, timedelta
 
+import asyncpg
 import pytest
+from multidict import MultiDict
 
 from searchsvc import query
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
-from .conftest import fresh_database, insert
+from .conftest import fresh_database, insert, listing
 from .relevance import judging
 
 # The level the README states: mean nDCG@10 over the judged set (measured 0.96 when written).
@@ -263,3 +267,55 @@ def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_tab
     substring_tier = text.rsplit("UNION ALL", 1)[1]
     assert "LIKE" in substring_tier and "ORDER BY publish DESC NULLS LAST, id LIMIT" in substring_tier
     assert "(publish + 0)" not in substring_tier  # no fallback to an index that cannot serve it
+
+
+async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(aiohttp_client, database_url, monkeypatch):
+    """`fender` in one category among many newer listings: the probe of the newest rows finds a few, the
+    walk beyond it fills the page, with the same pages the GIN fallback gives."""
+    from searchsvc import sql
+    from searchsvc.params import SearchParams, parse
+
+    # every 4th listing a Fender guitar, the others other words: 1 in 4 of the newest match
+    rows = [
+        listing(n, name=f"Fender Stratocaster {n}" if n % 4 == 0 else f"Yamaha Pacifica {n}",
+                publish=date(2020, 1, 1) + timedelta(days=n))
+        for n in range(600)
+    ]
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table: probe, no one pass
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql, "PROBE_ROWS", 100)  # 25 matches in the probe: a page needs 60
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+
+    async def pages() -> list[list[str]]:
+        found = []
+        for page in (1, 2):
+            resp = await client.get("/searchInstrument/", params={"name": "fender", "page": str(page)})
+            found.append([r["name"] for r in (await resp.json())["results"]])
+        return found
+
+    walked = await pages()
+    # the walk served the first page: its CTE returned a full window
+    params = parse(SearchParams, MultiDict(name="fender"))
+    conn = await asyncpg.connect(database_url)
+    try:
+        text_query = query.parse(params.name)
+        lookup = sql.word_expansion(text_query)
+        params = params.with_expansion(query.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args)))
+        page = sql.search_page(params)
+        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {page.text}", *page.args)
+    finally:
+        await conn.close()
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    root = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    walks = [n for n in nodes(root) if n.get("Subplan Name") == "CTE walk"]
+    assert walks and walks[0]["Actual Rows"] == 60  # the walk filled the first window (probe: 25)
+    monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
+    assert await pages() == walked
+    assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
+    assert len(walked[0]) == 50 and len(walked[1]) == 50
