@@ -71,6 +71,7 @@ class ResponseCache:
         self.size = 0
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
         self._derived: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self.computing: dict[Hashable, asyncio.Future[Answer | None]] = {}  # answers being computed, by key
 
     @property
     def enabled(self) -> bool:
@@ -89,16 +90,14 @@ class ResponseCache:
         self._answers.move_to_end(key)
         return answer
 
-    def put(
-        self, key: Hashable, generation: int, body: bytes, headers: tuple[tuple[str, str], ...], count: int | None = None
-    ) -> None:
+    def put(self, key: Hashable, generation: int, answer: Answer) -> None:
         """Keep an answer, unless the data changed since it was read (`generation` is stale)."""
-        if not self.enabled or generation != self.generation or len(body) > self.max_bytes // 4:
+        if not self.enabled or generation != self.generation or len(answer.body) > self.max_bytes // 4:
             return
         if key in self._answers:
             self._drop(key)
-        self._answers[key] = Answer(time.monotonic(), body, headers, count)
-        self.size += _cost(key, body)
+        self._answers[key] = answer
+        self.size += _cost(key, answer.body)
         while self.size > self.max_bytes:
             self._drop(next(iter(self._answers)))
 
@@ -141,8 +140,21 @@ RESPONSES = web.AppKey("responses", ResponseCache)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def _response(answer: Answer, request: web.Request) -> web.Response:
+    if answer.count is not None:
+        request[metrics.RESULT_COUNT] = answer.count
+    response = web.Response(body=answer.body, headers=answer.headers)
+    response.headers["X-Cache"] = "hit"
+    return response
+
+
 def cached(handler: Handler) -> Handler:
-    """Serve a GET handler's 200 answers from the worker's cache while they are current."""
+    """Serve a GET handler's 200 answers from the worker's cache while they are current.
+
+    Requests for a URL whose answer is being computed wait for it instead of computing it too
+    (after a change empties the cache, a popular search arriving 8 times at once costs the
+    database one query, not 8); if that computation fails, each computes its own.
+    """
 
     @functools.wraps(handler)
     async def serve(request: web.Request) -> web.StreamResponse:
@@ -151,21 +163,28 @@ def cached(handler: Handler) -> Handler:
             return await handler(request)
         key = (str(request.url), date.today())
         answer = cache.get(key)
+        if answer is None and key in cache.computing:
+            answer = await asyncio.shield(cache.computing[key])
         if answer is not None:
             metrics.RESPONSE_CACHE.labels("hit").inc()
-            if answer.count is not None:
-                request[metrics.RESULT_COUNT] = answer.count
-            response = web.Response(body=answer.body, headers=answer.headers)
-            response.headers["X-Cache"] = "hit"
-            return response
+            return _response(answer, request)
         metrics.RESPONSE_CACHE.labels("miss").inc()
         generation = cache.generation
-        response = await handler(request)
-        if response.status == 200 and isinstance(response, web.Response) and isinstance(response.body, bytes):
-            headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
-            cache.put(key, generation, response.body, headers, request.get(metrics.RESULT_COUNT))
-        response.headers["X-Cache"] = "miss"
-        return response
+        computed: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        cache.computing.setdefault(key, computed)
+        answer = None
+        try:
+            response = await handler(request)
+            if response.status == 200 and isinstance(response, web.Response) and isinstance(response.body, bytes):
+                headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+                answer = Answer(time.monotonic(), response.body, headers, request.get(metrics.RESULT_COUNT))
+                cache.put(key, generation, answer)
+            response.headers["X-Cache"] = "miss"
+            return response
+        finally:
+            computed.set_result(answer)
+            if cache.computing.get(key) is computed:
+                del cache.computing[key]
 
     return serve
 

@@ -1,7 +1,9 @@
 """The response cache: repeated reads are answered from memory, and never outlive a change."""
 
 import asyncio
+import time
 
+import asyncpg
 import pytest
 
 from searchsvc import cache
@@ -130,7 +132,8 @@ def test_memory_stays_within_its_bound():
     responses = cache.ResponseCache(ttl_s=60, max_bytes=100_000)
     responses.listening = True
     for n in range(1000):
-        responses.put((f"http://x/searchInstrument/?name={n}", None), responses.generation, b"x" * 1000, ())
+        answer = cache.Answer(time.monotonic(), b"x" * 1000, (), None)
+        responses.put((f"http://x/searchInstrument/?name={n}", None), responses.generation, answer)
     assert responses.size <= 100_000 and 50 <= len(responses) < 100
     assert responses.get(("http://x/searchInstrument/?name=999", None)) is not None  # the newest stay
     assert responses.get(("http://x/searchInstrument/?name=0", None)) is None
@@ -161,3 +164,21 @@ async def test_did_you_mean_follows_the_data(cached_client, database_url):
     # every Gibson expires: correcting to "gibson" would now find nothing
     await _change(cached_client, fetch(database_url, "UPDATE instrument SET expiration = CURRENT_DATE - 1 WHERE name LIKE 'Gibson%'"))
     assert await did_you_mean(30) is None
+
+
+async def test_concurrent_requests_for_one_url_cost_one_computation(cached_client, database_url):
+    await _change(cached_client, insert(database_url, [listing(1, name="Fender Jazz Bass")]))
+    blocker = await asyncpg.connect(database_url)
+    try:
+        transaction = blocker.transaction()
+        await transaction.start()
+        await blocker.execute("LOCK TABLE instrument IN ACCESS EXCLUSIVE MODE")  # every read waits
+        requests = [asyncio.ensure_future(cached_client.get(SEARCH)) for _ in range(6)]
+        await asyncio.sleep(0.5)  # all six have arrived while the first one's query waits
+        await transaction.rollback()
+        responses = await asyncio.gather(*requests)
+    finally:
+        await blocker.close()
+    assert sorted(r.headers["X-Cache"] for r in responses) == ["hit"] * 5 + ["miss"]
+    bodies = {await r.read() for r in responses}
+    assert len(bodies) == 1 and b"Fender Jazz Bass" in bodies.pop()
