@@ -122,6 +122,13 @@ FROM pg_class WHERE oid = 'instrument'::regclass
 LOCK_EMPTY_TABLE_SQL = "LOCK TABLE instrument IN ACCESS EXCLUSIVE MODE"
 INDEX_BUILD_MEM = "512MB"  # maintenance_work_mem of the index builds (SET LOCAL: this load only)
 
+# What the merge comes to on an empty table that nobody else can write: every link is new. A plain
+# insert skips the merge's per-row conflict checks and RETURNING rows (~15% of the insert's CPU).
+FIRST_LOAD_SQL = """
+INSERT INTO instrument ({columns})
+SELECT {columns} FROM {source} AS s
+"""
+
 # The indexes to build after the insert, as the catalog defines them now (future migrations are
 # followed by themselves). Kept in place: the primary key, unique indexes (the merge's
 # ON CONFLICT (link) needs `link`'s), any index behind a constraint, invalid indexes (a failed
@@ -170,6 +177,11 @@ def merge_sql(update: Sequence[str], source: str = STAGED_SOURCE) -> str:
     # again would only cost time. A literal batch is small: sort it to be sure.
     order = "" if source is STAGED_SOURCE else "ORDER BY link"
     return MERGE_SQL.format(source=source.format(columns=parts["columns"]), insert_order=order, **parts)
+
+
+def first_load_sql() -> str:
+    columns = ", ".join(COLUMNS)
+    return FIRST_LOAD_SQL.format(columns=columns, source=STAGED_SOURCE.format(columns=columns))
 
 
 def dry_run_sql(update: Sequence[str]) -> str:
@@ -386,7 +398,8 @@ async def load_csv(
             counts = await conn.fetchrow(dry_run_sql(sorted(update)))
         elif await _lock_if_empty(conn):
             definitions = await _drop_secondary_indexes(conn)
-            counts = await conn.fetchrow(merge_sql(sorted(update)))
+            inserted = int((await conn.execute(first_load_sql())).split()[-1])
+            counts = {"links": inserted, "inserted": inserted, "updated": 0}
             building = time.monotonic()
             await _build_indexes(conn, definitions)
             report.indexes_built, report.index_seconds = len(definitions), time.monotonic() - building
