@@ -124,6 +124,12 @@ async def test_a_first_load_builds_the_indexes_after_and_answers_like_the_usual_
     assert await _answers(aiohttp_client, database_url) == await _answers(aiohttp_client, other_database)
 
 
+async def test_a_snapshot_into_an_empty_table_takes_the_first_load_path(database_url):
+    report = await _load(database_url, HEADER + "Fender Strat,100,https://reverb.com/item/1,reverb,guitarras,,\n",
+                         snapshot=True, website="reverb")
+    assert (report.inserted, report.expired) == (1, 0) and report.indexes_built >= 9
+
+
 async def test_a_table_with_rows_loads_the_usual_way(database_url):
     await insert(database_url, [listing(1)])
     before = await _indexes(database_url)
