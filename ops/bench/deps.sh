@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Optional: what the benchmark (ops/bench/run.py) needs beyond ops/system-deps.sh: wrk, the
-# HTTP load generator (Debian package). The service and its tests never need it.
+# Optional: what the benchmark (ops/bench/run.py) needs beyond ops/system-deps.sh: wrk and hey,
+# HTTP load generators (Debian packages). The service and its tests never need them.
 set -euo pipefail
-command -v wrk >/dev/null && exit 0
+command -v wrk >/dev/null && command -v hey >/dev/null && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-    echo "missing: wrk (install the Debian package, or run as root)" >&2
+    echo "missing: wrk or hey (install the Debian packages, or run as root)" >&2
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+apt-get install -y -qq wrk hey >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk hey >/dev/null; }
