@@ -304,6 +304,24 @@ async def _wait_for_loader(url: str, phase: str, loader: subprocess.Popen) -> No
         await conn.close()
 
 
+def kill_load(env_db: str, args: list[str], busy) -> None:
+    """Run `searchsvc load ARGS`, SIGKILL it once `await busy(loader)` returns, and wait until the
+    server has noticed the dead client (and rolled its transaction back)."""
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "searchsvc.cli", "load", *args],
+        env={**os.environ, "DATABASE_URL": env_db}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        asyncio.run(busy(loader))
+        loader.send_signal(signal.SIGKILL)
+    finally:
+        loader.wait()
+        loader.stdout.close()
+        loader.stderr.close()
+    assert loader.returncode == -signal.SIGKILL
+    asyncio.run(_wait_gone(env_db))
+
+
 async def _wait_gone(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
@@ -326,18 +344,6 @@ def test_a_load_killed_halfway_leaves_the_table_as_it_was(env_db, tmp_path, phas
         out.write(HEADER)
         for n in range(60_000):
             out.write(f"Guitarra número {n},{n}.50,https://reverb.com/item/{n},reverb,guitarras,2024-03-01,\n")
-    loader = subprocess.Popen(
-        [sys.executable, "-m", "searchsvc.cli", "load", "--snapshot", "--website", "reverb", str(path)],
-        env={**os.environ, "DATABASE_URL": env_db}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    try:
-        asyncio.run(_wait_for_loader(env_db, phase, loader))
-        loader.send_signal(signal.SIGKILL)
-    finally:
-        loader.wait()
-        loader.stdout.close()
-        loader.stderr.close()
-    assert loader.returncode == -signal.SIGKILL
-    asyncio.run(_wait_gone(env_db))  # the server notices the dead client and rolls back
+    kill_load(env_db, ["--snapshot", "--website", "reverb", str(path)], lambda loader: _wait_for_loader(env_db, phase, loader))
     assert rows(env_db) == before
     assert not (tmp_path / "big.csv.rejects").exists()

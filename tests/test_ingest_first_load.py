@@ -5,10 +5,7 @@ when it fails or is killed, and the usual path whenever the table holds a row.""
 import asyncio
 import csv
 import io
-import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -19,7 +16,7 @@ from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
 from .conftest import fetch, fresh_database, insert, listing
-from .test_ingest import HEADER, _wait_gone
+from .test_ingest import HEADER, kill_load
 from .test_tokens import run_cli
 
 INDEXES_SQL = """
@@ -213,18 +210,7 @@ async def _wait_for(url: str, phase: str, loader: subprocess.Popen) -> None:
 @pytest.mark.parametrize("phase", ["insert", "index build"])
 def test_a_first_load_killed_halfway_leaves_the_table_empty_with_every_index(env_db, big_csv, phase):
     before = indexes(env_db)
-    loader = subprocess.Popen([sys.executable, "-m", "searchsvc.cli", "load", str(big_csv)],
-                              env={**os.environ, "DATABASE_URL": env_db},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        asyncio.run(_wait_for(env_db, phase, loader))
-        loader.send_signal(signal.SIGKILL)
-    finally:
-        loader.wait()
-        loader.stdout.close()
-        loader.stderr.close()
-    assert loader.returncode == -signal.SIGKILL
-    asyncio.run(_wait_gone(env_db))  # the server notices the dead client and rolls back
+    kill_load(env_db, [str(big_csv)], lambda loader: _wait_for(env_db, phase, loader))
     assert indexes(env_db) == before  # the very same indexes (same oids), none missing
     for table in ("instrument", "search_word", "instrument_facet_count"):
         assert asyncio.run(fetch(env_db, f"SELECT 1 FROM {table}")) == [], table
