@@ -16,8 +16,8 @@ the answers it gave (200s only) and serves them again, byte for byte, until one 
 The same rules keep values derived from the data that requests share below the whole answer:
 a search's word expansion (the typed words' lexemes, synonyms, near spellings and their counts:
 one query of ~1.5 ms, most of it planning) is looked up once per change for each set of words,
-whatever the filters, page or sort around them; likewise the did-you-mean look-ups (`recall` /
-`keep`).
+whatever the filters, page or sort around them; likewise the did-you-mean look-ups
+(`remembered`).
 
 While the notification connection is down (not yet connected, lost, the database restarting)
 nothing is cached or served from the cache; the worker reconnects by itself. An answer that was
@@ -101,8 +101,16 @@ class ResponseCache:
         while self.size > self.max_bytes:
             self._drop(next(iter(self._answers)))
 
-    def recall(self, key: Hashable) -> Any:
-        """A derived value kept by `keep`, while current; else None."""
+    async def remembered(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """`await compute()`, or its value kept since the data last changed (not kept if it changed meanwhile)."""
+        value = self._recall(key)
+        if value is None:
+            generation = self.generation
+            value = await compute()
+            self._keep(key, generation, value)
+        return value
+
+    def _recall(self, key: Hashable) -> Any:
         entry = self._derived.get(key)
         if entry is None or not self.enabled:
             return None
@@ -112,8 +120,7 @@ class ResponseCache:
         self._derived.move_to_end(key)
         return entry[1]
 
-    def keep(self, key: Hashable, generation: int, value: Any) -> None:
-        """Keep a value derived from the data as it was at `generation` (dropped if that moved on)."""
+    def _keep(self, key: Hashable, generation: int, value: Any) -> None:
         if not self.enabled or generation != self.generation:
             return
         self._derived[key] = (time.monotonic(), value)

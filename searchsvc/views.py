@@ -68,8 +68,8 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
     settings, extras = request.app[db.SETTINGS], {}
     if params.facets:
         queries = sql_facets.facet_queries(params)
-        cache, key = request.app[paging.PAGE_MEMORY].facets, tuple(map(paging.query_key, queries.values()))
-        results = cache.get(key)
+        kept, key = request.app[paging.PAGE_MEMORY].facets, tuple(map(paging.query_key, queries.values()))
+        results = kept.get(key)
         if results is None:
             async def count_facets() -> dict:
                 with metrics.query_kind("facets"):
@@ -77,7 +77,7 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
                         request.app[db.READS], queries, settings.facet_timeout_ms, settings.pool_acquire_timeout_s,
                     )
                 if all(rows is not None for rows in counted.values()):  # a cut facet is asked again next time
-                    cache.put(key, counted)
+                    kept.put(key, counted)
                 return counted
 
             results = await request.app[paging.PAGE_MEMORY].once(("facets", key), count_facets)
@@ -107,14 +107,11 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
 
 async def _fetch_remembered(request: web.Request, statement: sql.Query, local_settings: dict[str, str]) -> list:
     """Rows of `statement`, from the worker's memory when it ran since the data last changed."""
-    memory, key = request.app[cache.RESPONSES], ("rows", paging.query_key(statement))
-    rows = memory.recall(key)
-    if rows is None:
-        generation = memory.generation
-        settings = request.app[db.SETTINGS]
-        rows = await db.fetch_with_settings(request.app[db.READS], statement, local_settings, settings.pool_acquire_timeout_s)
-        memory.keep(key, generation, rows)
-    return rows
+    timeout = request.app[db.SETTINGS].pool_acquire_timeout_s
+    return await request.app[cache.RESPONSES].remembered(
+        ("rows", paging.query_key(statement)),
+        lambda: db.fetch_with_settings(request.app[db.READS], statement, local_settings, timeout),
+    )
 
 
 def _parse_limits(settings: Settings) -> dict[str, int]:
@@ -149,16 +146,15 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     text = query.parse(params.name)
     if not text.all_words:
         return params
-    statement, memory = sql.word_expansion(text), request.app[cache.RESPONSES]
-    key = paging.query_key(statement)
-    expansion = memory.recall(key)
-    if expansion is None:  # these words not looked up since the data last changed
-        generation = memory.generation
+    statement = sql.word_expansion(text)
+
+    async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
             rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
-        expansion = query.expansion_from_rows(rows)
-        memory.keep(key, generation, expansion)
-    return params.with_expansion(expansion)
+        return query.expansion_from_rows(rows)
+
+    # these words are looked up once per change of the data, whatever the page, filters or sort
+    return params.with_expansion(await request.app[cache.RESPONSES].remembered(paging.query_key(statement), look_up))
 
 
 @routes.get("/suggest")

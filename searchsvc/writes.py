@@ -7,7 +7,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from . import auth, cache, db, ingest, metrics
-from .models import Problem
+from .errors import problem
 from .validation import MAX_ITEMS, validate_listing
 
 routes = web.RouteTableDef()
@@ -24,11 +24,6 @@ class WriteResult(BaseModel):
     updated: int
     unchanged: int
     rejected: list[Rejection]
-
-
-def _problem(status: int, detail: str, **headers: str) -> web.Response:
-    body = Problem(detail=detail).model_dump_json(exclude_none=True)
-    return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 
 class BodyTooLarge(Exception):
@@ -60,25 +55,25 @@ async def add_instruments(request: web.Request) -> web.Response:
     if writer is None:
         challenge = 'Bearer realm="searchsvc"' + (', error="invalid_token"' if token else "")
         detail = "A valid write token is required: Authorization: Bearer <token>."
-        return _problem(401, detail, **{"WWW-Authenticate": challenge})
+        return problem(401, detail, **{"WWW-Authenticate": challenge})
 
     limit = settings.max_body_bytes
     try:
         body = await _read_body(request, limit)
     except BodyTooLarge:
-        return _problem(413, f"Request body is larger than {limit} bytes; send fewer listings per request.")
+        return problem(413, f"Request body is larger than {limit} bytes; send fewer listings per request.")
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return _problem(400, f"Request body is not valid JSON: {exc}")
+        return problem(400, f"Request body is not valid JSON: {exc}")
     if isinstance(document, dict):
         items = [document]
     elif isinstance(document, list):
         items = document
     else:
-        return _problem(400, "Request body must be a JSON object (one listing) or an array of listings.")
+        return problem(400, "Request body must be a JSON object (one listing) or an array of listings.")
     if len(items) > MAX_ITEMS:
-        return _problem(413, f"At most {MAX_ITEMS} listings per request; this one has {len(items)}.")
+        return problem(413, f"At most {MAX_ITEMS} listings per request; this one has {len(items)}.")
 
     valid, rejected = [], []
     for index, item in enumerate(items):

@@ -252,7 +252,7 @@ def hey(args: argparse.Namespace, label: str, path: str) -> dict:
     """Drive one path with hey: the same closed loop as wrk, latency percentiles per request."""
     cmd = ["hey", "-z", f"{args.duration}s", "-c", str(args.concurrency), "-t", "5", f"http://127.0.0.1:{args.port}{path}"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    (OUT_DIR / f"hey-{args.rows}-{label.replace(' ', '_').replace('/', '_')}.txt").write_text(out)
+    output_file(args, "hey", label).write_text(out)
     found = dict(re.findall(r"^\s+(\d+)% in ([0-9.]+) secs", out, re.MULTILINE))
     codes = dict(re.findall(r"^\s+\[(\d+)\]\s+(\d+) responses", out, re.MULTILINE))
     failures = out.split("Error distribution:", 1)[1] if "Error distribution:" in out else ""
@@ -265,36 +265,41 @@ def hey(args: argparse.Namespace, label: str, path: str) -> dict:
     }
 
 
-def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
-    """Drive `paths` (one, or the mix's weighted list) with wrk; the figures its Lua report prints.
+def drive(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
+    """Load `paths` (one, or the mix's weighted list); the client's figures and the cache hit share.
 
-    With --client hey, a single path is driven by hey instead (wrk cannot vary it per request, so
-    not with --unique-share): wrk's latency percentiles are not per request (8 requests of 400 ms
-    among 26,000 of 0.5 ms gave it a p95 of 283 ms and a p99 of 379 ms; hey: 0.8 and 1.3 ms).
+    With --client hey, a single path is driven by hey instead of wrk (wrk cannot vary it per
+    request, so not with --unique-share): wrk's latency percentiles are not per request (8 requests
+    of 400 ms among 26,000 of 0.5 ms gave it a p95 of 283 ms and a p99 of 379 ms; hey: 0.8 and
+    1.3 ms). The no-database endpoint stays on wrk: it is the ceiling the mix (wrk) is compared with.
     """
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    # the no-database endpoint stays on wrk: it is the ceiling the mix (wrk) is compared with
-    if args.client == "hey" and len(set(paths)) == 1 and not args.unique_share and paths[0] != "/healthz":
-        before = cache_lookups(args)
-        result = hey(args, label, paths[0])
-        after = cache_lookups(args)
-        hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
-        result["cache_hits"] = 100 * hits / (hits + misses) if hits + misses else None
-        return result
-    env = {**os.environ, "BENCH_PATHS": "\n".join(paths), "BENCH_UNIQUE_SHARE": str(args.unique_share)}
     before = cache_lookups(args)
+    if args.client == "hey" and len(set(paths)) == 1 and not args.unique_share and paths[0] != "/healthz":
+        result = hey(args, label, paths[0])
+    else:
+        result = wrk(args, label, paths)
+    after = cache_lookups(args)
+    hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
+    result["cache_hits"] = 100 * hits / (hits + misses) if hits + misses else None
+    return result
+
+
+def wrk(args: argparse.Namespace, label: str, paths: list[str]) -> dict:
+    """Drive `paths` with wrk; the figures its Lua report prints."""
+    env = {**os.environ, "BENCH_PATHS": "\n".join(paths), "BENCH_UNIQUE_SHARE": str(args.unique_share)}
     cmd = [
         "wrk", f"-t{args.threads}", f"-c{args.concurrency}", f"-d{args.duration}s", "--timeout", "5s",
         "-s", str(LUA), f"http://127.0.0.1:{args.port}",
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    (OUT_DIR / f"wrk-{args.rows}-{label.replace(' ', '_').replace('/', '_')}.txt").write_text(out)
+    output_file(args, "wrk", label).write_text(out)
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
-    result = json.loads(line[len("BENCH "):])
-    after = cache_lookups(args)
-    hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
-    result["cache_hits"] = 100 * hits / (hits + misses) if hits + misses else None
-    return result
+    return json.loads(line[len("BENCH "):])
+
+
+def output_file(args: argparse.Namespace, client: str, label: str) -> Path:
+    return OUT_DIR / f"{client}-{args.rows}-{label.replace(' ', '_').replace('/', '_')}.txt"
 
 
 # ---- database time ------------------------------------------------------------------------
@@ -461,12 +466,12 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(database_times(args, url, runnable))
         for scenario in runnable_alone:
             print(f"running {scenario.name} ...", flush=True)
-            scenario.result.update(wrk(args, scenario.name, [scenario.path]))
+            scenario.result.update(drive(args, scenario.name, [scenario.path]))
         if not args.only and not args.no_mix:
             mix = [s for s in runnable if s.weight]
             weighted = [s.path for s in mix for _ in range(s.weight)]
             print("running the mix ...", flush=True)
-            result = wrk(args, "mix", weighted)
+            result = drive(args, "mix", weighted)
             total = sum(s.weight for s in mix)
             shares = ", ".join(f"{s.name} {100 * s.weight / total:.0f}%" for s in mix)
             report.append((f"mix ({shares})", result, None))
