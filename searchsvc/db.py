@@ -254,6 +254,10 @@ async def connect(settings: Settings, dsn: str | None = None, name: str = "searc
     return await asyncpg.connect(dsn or settings.database_url, server_settings={"application_name": name})
 
 
+# every setting in one round trip: SET LOCAL name = value, for the transaction only
+SET_LOCAL_SQL = "SELECT set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)"
+
+
 async def fetch_with_settings(
     pool: asyncpg.Pool | Pools, query: Query, local_settings: dict[str, str], timeout: float = 3.0
 ) -> list[Record]:
@@ -263,8 +267,7 @@ async def fetch_with_settings(
 
     async def work(conn: asyncpg.Connection) -> list[Record]:
         async with conn.transaction(readonly=True):
-            for name, value in local_settings.items():
-                await conn.execute("SELECT set_config($1, $2, true)", name, value)
+            await conn.execute(SET_LOCAL_SQL, list(local_settings), list(local_settings.values()))
             return await conn.fetch(query.text, *query.args)
 
     return await read(pool, timeout, work)

@@ -95,7 +95,7 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
         return None
     limits = {"statement_timeout": str(request.app[db.SETTINGS].facet_timeout_ms)}
     try:
-        rows = await _fetch_remembered(request, query, {**limits, **suggest.TRIGRAM_SETTINGS})
+        rows = await _fetch_remembered(request, query, {**limits, **suggest.DID_YOU_MEAN_SETTINGS})
         corrected = suggest.corrected_text(params.name, rows)
         if corrected is None:
             return None
@@ -150,7 +150,10 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
 
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
-            rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
+            rows = await db.fetch_with_settings(
+                request.app[db.READS], statement, sql.WORD_EXPANSION_SETTINGS,
+                request.app[db.SETTINGS].pool_acquire_timeout_s,
+            )
         return query.expansion_from_rows(rows)
 
     # these words are looked up once per change of the data, whatever the page, filters or sort
