@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -266,11 +267,21 @@ async def fetch_with_settings(
         return await fetch(pool, query, timeout)
 
     async def work(conn: asyncpg.Connection) -> list[Record]:
-        async with conn.transaction(readonly=True):
-            await conn.execute(SET_LOCAL_SQL, list(local_settings), list(local_settings.values()))
+        async with settings_in_force(conn, local_settings):
             return await conn.fetch(query.text, *query.args)
 
     return await read(pool, timeout, work)
+
+
+@contextlib.asynccontextmanager
+async def settings_in_force(conn: asyncpg.Connection, local_settings: dict[str, str]) -> AsyncIterator[None]:
+    """A read-only transaction on `conn` with `local_settings` SET LOCAL (none when there are none)."""
+    if not local_settings:
+        yield
+        return
+    async with conn.transaction(readonly=True):
+        await conn.execute(SET_LOCAL_SQL, list(local_settings), list(local_settings.values()))
+        yield
 
 
 async def fetch_each_within(
@@ -282,8 +293,7 @@ async def fetch_each_within(
         results: dict[str, list[Record] | None] = {}
         for key, query in queries.items():
             try:
-                async with conn.transaction(readonly=True):
-                    await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(timeout_ms))
+                async with settings_in_force(conn, {"statement_timeout": str(timeout_ms)}):
                     results[key] = await conn.fetch(query.text, *query.args)
             except asyncpg.QueryCanceledError:
                 results[key] = None

@@ -207,12 +207,19 @@ def plan_rows(plan: Any) -> int:
 
 async def fetch_page(
     pools: Any, params: ListParams, page: sql.Query, *, count_limit: int, timeout: float,
-    memory: PageMemory | None = None, anchor_key: Hashable | None = None,
+    memory: PageMemory | None = None, anchor_key: Hashable | None = None, local_settings: dict[str, str] | None = None,
 ) -> Page:
-    """The page's rows and the count of all matches (exact, or estimated above `count_limit`)."""
+    """The page's rows and the count of all matches (exact, or estimated above `count_limit`).
+
+    With `local_settings`, the page and its counts run in one read-only transaction with them in force.
+    """
     offset = (params.page - 1) * params.page_size
 
     async def work(conn) -> Page:
+        async with db.settings_in_force(conn, local_settings or {}):
+            return await counted(conn)
+
+    async def counted(conn) -> Page:
         rows = await conn.fetch(page.text, *page.args)
         if len(rows) <= params.page_size:  # the last page (or past the end): nothing left to count
             return Page(rows, offset + len(rows) if rows else 0, True)

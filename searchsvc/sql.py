@@ -221,11 +221,15 @@ LEFT JOIN LATERAL (
 ORDER BY k.ord
 """
 
-# The word look-up's plan is the same whatever the words (primary-key and trigram look-ups in
-# search_word): run it with a generic plan, made once per connection, instead of the custom plan
-# every other statement gets (db.connection_settings). Saves ~1 ms of planning per search
-# (ops/bench/RESULTS.md, session 3).
-WORD_EXPANSION_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+# Statements whose plan does not depend on their values run with a generic plan, made once per
+# connection, instead of the custom plan every other statement gets (db.connection_settings):
+# the word look-up (primary-key and trigram look-ups in search_word), did-you-mean, and the
+# relevance page, whose shape search_page already chose from the words' counts (which tiers,
+# probed or read through the GIN index). Planning the page cost 0.6-1.8 ms a search at 1M; over
+# 200 searches (ops/bench/plan_mode) 175 were faster with generic plans, mean -6%, the worst 1.4x
+# slower (ops/bench/RESULTS.md, session 3). Lists and other sorts keep custom plans: their LIMIT,
+# OFFSET and category values decide between index and sort.
+GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
 
 SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
@@ -505,6 +509,11 @@ def search_page(params: SearchParams) -> Query:
         limit=limit, offset=offset_arg,
     )
     return Query(text, tuple(args))
+
+
+def page_settings(params: ListParams) -> dict[str, str]:
+    """SET LOCAL settings of the page query of `params` (and of its counts): see GENERIC_PLAN."""
+    return GENERIC_PLAN if isinstance(params, SearchParams) and params.sort == "relevance" else {}
 
 
 def search_count(params: SearchParams, cap: int) -> Query:

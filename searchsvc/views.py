@@ -37,6 +37,7 @@ async def _page(
     result = await paging.fetch_page(
         request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
         timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
+        local_settings=sql.page_settings(params),
     )
     count, rows = result.count, result.rows
     request[metrics.RESULT_COUNT] = count
@@ -151,7 +152,7 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
             rows = await db.fetch_with_settings(
-                request.app[db.READS], statement, sql.WORD_EXPANSION_SETTINGS,
+                request.app[db.READS], statement, sql.GENERIC_PLAN,
                 request.app[db.SETTINGS].pool_acquire_timeout_s,
             )
         return query.expansion_from_rows(rows)
