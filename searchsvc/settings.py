@@ -62,7 +62,10 @@ class Settings(BaseSettings):
     )
     facet_cache_ttl_s: float = Field(
         60.0, ge=0, le=86_400,
-        description="How long a worker reuses the facet counts of one query and filters (s); 0 counts every time.",
+        description=(
+            "How long a worker reuses the facet counts of one query and filters (s); 0 counts every time. "
+            "Counts cut by FACET_TIMEOUT_MS are reused 10 s at most."
+        ),
     )
     response_cache_ttl_s: float = Field(
         30.0, ge=0, le=86_400,

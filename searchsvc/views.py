@@ -69,19 +69,19 @@ async def _page_extras(request: web.Request, params: ListParams, count: int) -> 
     settings, extras = request.app[db.SETTINGS], {}
     if params.facets:
         queries = sql_facets.facet_queries(params)
-        kept, key = request.app[paging.PAGE_MEMORY].facets, tuple(map(paging.query_key, queries.values()))
-        results = kept.get(key)
+        memory, key = request.app[paging.PAGE_MEMORY], tuple(map(paging.query_key, queries.values()))
+        results = memory.facets.get(key) or memory.facets_cut.get(key)
         if results is None:
             async def count_facets() -> dict:
                 with metrics.query_kind("facets"):
                     counted = await db.fetch_each_within(
                         request.app[db.READS], queries, settings.facet_timeout_ms, settings.pool_acquire_timeout_s,
                     )
-                if all(rows is not None for rows in counted.values()):  # a cut facet is asked again next time
-                    kept.put(key, counted)
+                complete = all(rows is not None for rows in counted.values())
+                (memory.facets if complete else memory.facets_cut).put(key, counted)  # a cut one is tried again sooner
                 return counted
 
-            results = await request.app[paging.PAGE_MEMORY].once(("facets", key), count_facets)
+            results = await memory.once(("facets", key), count_facets)
         extras["facets"], extras["facets_timed_out"] = facet_counts(sql_facets.facet_rows(params, dict(results)))
     if isinstance(params, SearchParams):
         with metrics.query_kind("did_you_mean"):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
@@ -136,6 +137,23 @@ async def test_a_facet_over_its_time_limit_is_reported_and_the_page_still_answer
     # (min/max price may still make it: the price index answers it in a few probes)
     assert body["facets_timed_out"] == [name for name, value in body["facets"].items() if value is None]
     assert body["facets_timed_out"][:2] == ["category", "website"]
+
+    # asked again at once, the same cut answer comes back without counting again (a broad search's
+    # facets at 1M listings would otherwise keep a core busy with counts that end cut)
+    counted = await _facet_counts_run(client)
+    again = await _get(client, "/listInstrument?facets=category,website&page_size=5&minPrice=0")
+    assert again["facets_timed_out"] == body["facets_timed_out"]
+    assert await _facet_counts_run(client) == counted
+
+
+async def _facet_counts_run(client) -> float:
+    """How many times facet counts went to the database (the service's /metrics)."""
+    resp = await client.get("/metrics")
+    wanted = ("searchsvc_db_query_duration_seconds_count", frozenset({("kind", "facets")}))
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(await resp.text()) for s in family.samples
+    }.get(wanted, 0.0)
 
 
 async def test_list_facets_stay_exact_through_updates_deletes_and_expiry(client, database_url):
