@@ -8,10 +8,12 @@ counted, stopping at the limit. A page that has no rows is past the end (404), w
 the count was obtained; an estimate is never below the rows already seen. Estimates change only
 when the table is analysed, so each worker reuses one for `count_estimate_ttl_s`.
 
-Popular filters and searches get exact counts anyway: when a page answers with an estimate, the
-worker counts that filter exactly in the background (one count at a time per worker, cut after
+Popular filters and searches get exact counts anyway: when a page of a filter the worker has
+already answered with an estimate (within `exact_count_ttl_s`) answers with one again, the worker
+counts that filter exactly in the background (one count at a time per worker, cut after
 `exact_count_timeout_ms`) and answers the same filter with that count, `count_exact` true, for
-`exact_count_ttl_s`. The planner's estimate of a search can be 2-3x too high (its words' lexemes
+`exact_count_ttl_s`. A filter asked once is never counted: under traffic of ever-new searches,
+counting each (up to a second of a core) would keep both cores busy with counts nobody reads. The planner's estimate of a search can be 2-3x too high (its words' lexemes
 are counted as if independent), so this is what keeps `total_pages` honest for the searches
 people repeat.
 
@@ -119,6 +121,7 @@ class PageMemory:
     exact: Counts
     exact_timeout_ms: int = 1000
     _counting: asyncio.Task | None = None
+    _estimated: Counts = field(default_factory=lambda: Counts(0))  # filters answered with an estimate once
     # facet counts per query and filters: complete answers for `facet_ttl_s`; answers with a facet cut
     # by its time limit for FACET_CUT_RETRY_S at most (counting them again at once would keep a core
     # busy with counts that end cut: the facets of `guitarra`, 400,000 rows at 1M listings)
@@ -134,6 +137,7 @@ class PageMemory:
         return cls(
             PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms,
             facets=Counts(facet_ttl_s, size=1_000), facets_cut=Counts(min(facet_ttl_s, FACET_CUT_RETRY_S), size=1_000),
+            _estimated=Counts(exact_ttl_s),
         )
 
     async def once(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -149,8 +153,12 @@ class PageMemory:
         return await asyncio.shield(running)  # one waiter leaving (client gone) stops nobody else
 
     def count_later(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
-        """Count `query` exactly in the background unless a count is running or counts are off."""
+        """Count `query` exactly in the background when it is asked a second time, unless a count
+        is running or counts are off."""
         if self.exact.ttl_s <= 0 or (self._counting is not None and not self._counting.done()):
+            return
+        if self._estimated.get(key) is None:  # the first time: remember it was asked
+            self._estimated.put(key, True)
             return
         self._counting = asyncio.create_task(self._count(pools, query, key, timeout))
 

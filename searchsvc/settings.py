@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     )
     exact_count_ttl_s: float = Field(
         300.0, ge=0, le=86_400,
-        description="When a page answers with an estimate, its worker counts that filter exactly in the "
-        "background and answers it with the exact count for this long (s); 0 turns it off.",
+        description="When a page answers with an estimate for a filter already answered so within this time, "
+        "its worker counts that filter exactly in the background and answers it with the exact count for this "
+        "long (s); 0 turns it off.",
     )
     exact_count_timeout_ms: int = Field(
         1000, ge=10, le=600_000,
