@@ -30,6 +30,10 @@ FUZZY_MIN_LENGTH = 4  # shorter words have too few trigrams to guess a typo reli
 FUZZY_MIN_SIMILARITY = 0.4  # trigram similarity: fendr~fender 0.44, yamha~yamaha 0.44, guitara~guitarra 0.7
 FUZZY_MORE_COMMON = 10  # a word found as typed gets near spellings only if they are 10x as common
 FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most frequent) first
+# a prefix standing for at most this many indexed words is searched as those words (`'minilogue' |
+# 'minilogue-xd'`), else as `minilogue:*`: the same rows, but a GIN index skips through another key
+# (the category) for plain words, while a prefix collects all its matches first (ops/bench/EXPLAIN.md)
+PREFIX_MAX_WORDS = 30
 
 _ENDS_WITH_WORD = re.compile(r"[^\W_]$")
 _TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_]|")|[^\W_]+')
@@ -127,6 +131,7 @@ class WordLexemes:
     english: tuple[str, ...] = ()  # English stems (weight C)
     synonyms: tuple["WordLexemes", ...] = ()  # the lexemes of each synonym
     fuzzy: tuple[str, ...] = ()  # indexed words close to this one, when it matched nothing
+    prefix_words: tuple[str, ...] | None = None  # the indexed words it is a prefix of, when few (else None)
     # listings holding it (upper bounds, from search_word): literally; as a prefix; in any
     # forgiving way (literal, stems, prefix, synonyms); as one of the near spellings.
     # None: unknown (not looked up), taken as "many".
@@ -161,6 +166,7 @@ def expansion_from_rows(rows) -> Expansion:
                 WordLexemes(tuple(s["literal"]), tuple(s["spanish"]), tuple(s["english"])) for s in synonyms
             ),
             fuzzy=tuple(r["fuzzy"]),
+            prefix_words=None if r["prefix_words"] is None else tuple(r["prefix_words"]),
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
@@ -211,8 +217,12 @@ def _literal(lexemes: WordLexemes, prefix: bool = False, weighted: bool = False)
         return ""
     weight = "A" if weighted else ""
     operands = [quote(lex) + (":" + weight if weight else "") for lex in lexemes.literal]
-    if prefix:
+    if prefix and lexemes.prefix_words is None:
         operands[-1] = quote(lexemes.literal[-1]) + ":*" + weight
+    elif prefix:  # the words it stands for (none: only the literal, which then matches nothing either)
+        words = lexemes.prefix_words or lexemes.literal[-1:]
+        alternatives = [quote(word) + (":" + weight if weight else "") for word in words]
+        operands[-1] = alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
     return operands[0] if len(operands) == 1 else "(" + " <-> ".join(operands) + ")"
 
 

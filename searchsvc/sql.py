@@ -170,7 +170,17 @@ WITH typed AS MATERIALIZED (
                       THEN greatest(stem.sets + CASE WHEN pre.total > 0 THEN 1 ELSE 0 END - 1, 0) * lit.ndoc
                       ELSE 0 END,
                lit.ndoc
-           ) + coalesce((SELECT sum(w.ndoc) FROM search_word w WHERE w.word = ANY (syn.lexemes)), 0) AS forgiving_ndoc
+           ) + coalesce((SELECT sum(w.ndoc) FROM search_word w WHERE w.word = ANY (syn.lexemes)), 0) AS forgiving_ndoc,
+           -- the words a prefix stands for, when they are few: GIN looks each up (and skips through
+           -- another key such as the category), where `word:*` collects every match first
+           CASE WHEN prefix AND cardinality(literal) > 0 THEN (
+               SELECT CASE WHEN count(*) <= $7 THEN coalesce(array_agg(p.word ORDER BY p.word), '{}') END
+               FROM (
+                   SELECT w.word FROM search_word w
+                   WHERE w.word >= literal[cardinality(literal)] AND w.word < literal[cardinality(literal)] || chr(1114111)
+                   ORDER BY w.word LIMIT $7 + 1
+               ) AS p
+           ) END AS prefix_words
     FROM typed
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(w.ndoc), 0) AS ndoc FROM search_word w WHERE w.word = ANY (literal)
@@ -189,7 +199,7 @@ WITH typed AS MATERIALIZED (
         WHERE w.word >= literal[cardinality(literal)] AND w.word < literal[cardinality(literal)] || chr(1114111)
     ) AS pre ON prefix AND cardinality(literal) > 0
 )
-SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc,
+SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc, k.prefix_words,
        (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'instrument'::regclass) AS listings,
        (
            SELECT coalesce(json_agg(json_build_object(
@@ -372,6 +382,7 @@ def word_expansion(text: query.SearchText) -> Query:
     fuzzy = [w in plain and len(w) >= query.FUZZY_MIN_LENGTH for w in words]
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
+        query.PREFIX_MAX_WORDS,
     ))
 
 

@@ -234,15 +234,7 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
     """One candidate pass (what 120 listings get), probes and GIN reads (what a big table gets) agree."""
     from searchsvc import sql
 
-    async def ranked() -> list[list[str]]:
-        pages = []
-        for judgement in judging.judgements():
-            status, body = await search(judging.search_path(judgement))
-            assert status == 200, body
-            pages.append(judging.listing_numbers(body["results"]))
-        return pages
-
-    default = await ranked()
+    default = await judged_pages(search)
     texts = []
     search_page = sql.search_page
     monkeypatch.setattr(sql, "search_page", lambda params: texts.append(search_page(params).text) or search_page(params))
@@ -253,8 +245,35 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
         monkeypatch.setattr(sql, "PROBE_ROWS", probe_rows)
         monkeypatch.setattr(sql, "PROBE_DENSITY", probe_density)
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    assert await ranked() == default
+    assert await judged_pages(search) == default
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
+
+
+async def judged_pages(search) -> list[list[str]]:
+    """The first page of every judged search, as listing numbers."""
+    pages = []
+    for judgement in judging.judgements():
+        status, body = await search(judging.search_path(judgement))
+        assert status == 200, body
+        pages.append(judging.listing_numbers(body["results"]))
+    return pages
+
+
+async def test_a_prefix_searched_as_the_few_words_it_stands_for_ranks_as_the_prefix(search, monkeypatch):
+    """The last typed word is also a prefix; when it starts few indexed words it is searched as those
+    words (`'strat' | 'stratocaster'`, which a GIN index answers without collecting every match
+    first): every judged search answers as with `strat:*`."""
+    from searchsvc import sql
+
+    seen = []
+    search_page = sql.search_page
+    monkeypatch.setattr(sql, "search_page", lambda params: seen.append(params) or search_page(params))
+    as_words = await judged_pages(search)
+    assert any(w.prefix_words for p in seen if p.expansion for w in p.expansion.words.values())
+    monkeypatch.setattr(query, "PREFIX_MAX_WORDS", 0)  # every prefix as `word:*`
+    seen.clear()
+    assert await judged_pages(search) == as_words
+    assert not any(w.prefix_words for p in seen if p.expansion for w in p.expansion.words.values())
 
 
 def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_table():
