@@ -39,6 +39,7 @@ def connection_settings(settings: Settings) -> dict[str, str]:
         "max_parallel_workers_per_gather": "0",
         # asyncpg prepares each statement once per connection (texts are stable); a generic plan
         # would ignore how common the searched word or category is, so plan with the values
+        # (except where the plan does not depend on them: sql.GENERIC_PLAN)
         "plan_cache_mode": "force_custom_plan",
         "application_name": "searchsvc",
     }

@@ -237,7 +237,7 @@ ORDER BY k.ord
 # relevance page, whose shape search_page already chose from the words' counts (which tiers,
 # probed or read through the GIN index). Planning the page cost 0.6-1.8 ms a search at 1M; over
 # 200 searches (ops/bench/plan_mode) 175 were faster with generic plans, mean -6%, the worst 1.4x
-# slower (ops/bench/RESULTS.md, session 3). Lists and other sorts keep custom plans: their LIMIT,
+# slower (ops/bench/EXPLAIN.md, session 3). Lists and other sorts keep custom plans: their LIMIT,
 # OFFSET and category values decide between index and sort.
 GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
 
