@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8098)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: one per core)")
     parser.add_argument("--pool-max", type=int, default=10, help="POOL_MAX_SIZE of each worker")
+    parser.add_argument("--response-cache-ttl", type=float,
+                        help="RESPONSE_CACHE_TTL_S of the service (default: the setting's; 0 turns the cache off)")
     parser.add_argument("--url", help="soak this running service instead of starting one")
     parser.add_argument("--pid", type=int, help="with --url: the gunicorn master's pid, to measure its memory")
     parser.add_argument("--sample-s", type=float, default=15, help="seconds between memory samples (default 15)")
@@ -228,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         bench = _bench_module()
         cluster = bench.prepare_cluster(args.dir)
         database_url = bench.prepare_database(cluster, args.rows)
-        service_args = argparse.Namespace(port=args.port, log_level="WARNING", pool_max=args.pool_max, workers=args.workers)
+        service_args = argparse.Namespace(
+            port=args.port, log_level="WARNING", pool_max=args.pool_max, workers=args.workers,
+            response_cache_ttl=args.response_cache_ttl,
+        )
         service = bench.start_service(service_args, database_url)
         url, pid = f"http://127.0.0.1:{args.port}", service.pid
     OUT_DIR.mkdir(parents=True, exist_ok=True)

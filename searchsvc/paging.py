@@ -12,10 +12,10 @@ Popular filters and searches get exact counts anyway: when a page of a filter th
 already answered with an estimate (within `exact_count_ttl_s`) answers with one again, the worker
 counts that filter exactly in the background (one count at a time per worker, cut after
 `exact_count_timeout_ms`) and answers the same filter with that count, `count_exact` true, for
-`exact_count_ttl_s`. A filter asked once is never counted: under traffic of ever-new searches,
-counting each (up to a second of a core) would keep both cores busy with counts nobody reads. The planner's estimate of a search can be 2-3x too high (its words' lexemes
+`exact_count_ttl_s`. The planner's estimate of a search can be 2-3x too high (its words' lexemes
 are counted as if independent), so this is what keeps `total_pages` honest for the searches
-people repeat.
+people repeat. A filter asked once is never counted: under traffic of ever-new searches,
+counting each (up to a second of a core) would keep both cores busy with counts nobody reads.
 
 Deep pages in id order: each worker remembers, for a while (`page_anchor_ttl_s`), the id at
 which a deep page of a given filter started; a later deep page of the same filter skips from
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 ANCHOR_MIN_OFFSET = 1000  # shallower pages are cheap to reach from the first row
 ANCHORS_PER_FILTER = 100
 ANCHOR_FILTERS = 1000
-FACET_CUT_RETRY_S = 10.0
+FACET_CUT_RETRY_S = 10.0  # facet answers with a count cut by its time limit are reused this long
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,8 @@ class PageMemory:
     ) -> "PageMemory":
         return cls(
             PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms,
-            facets=Counts(facet_ttl_s, size=1_000), facets_cut=Counts(min(facet_ttl_s, FACET_CUT_RETRY_S), size=1_000),
+            facets=Counts(facet_ttl_s, size=1_000),
+            facets_cut=Counts(min(facet_ttl_s, FACET_CUT_RETRY_S), size=1_000),
             _estimated=Counts(exact_ttl_s),
         )
 

@@ -131,7 +131,6 @@ class WordLexemes:
     english: tuple[str, ...] = ()  # English stems (weight C)
     synonyms: tuple["WordLexemes", ...] = ()  # the lexemes of each synonym
     fuzzy: tuple[str, ...] = ()  # indexed words close to this one, when it matched nothing
-    prefix_words: tuple[str, ...] | None = None  # the indexed words it is a prefix of, when few (else None)
     # listings holding it (upper bounds, from search_word): literally; as a prefix; in any
     # forgiving way (literal, stems, prefix, synonyms); as one of the near spellings.
     # None: unknown (not looked up), taken as "many".
@@ -139,6 +138,7 @@ class WordLexemes:
     prefix_ndoc: int | None = None
     forgiving_ndoc: int | None = None
     fuzzy_ndoc: int | None = None
+    prefix_words: tuple[str, ...] | None = None  # the indexed words it is a prefix of, when few (else None)
 
 
 @dataclass(frozen=True, eq=False)
