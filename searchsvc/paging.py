@@ -38,13 +38,13 @@ from aiohttp import web
 
 from . import db, sql
 from .params import ListParams, SearchParams
+from .settings import FACET_CUT_RETRY_S
 
 log = logging.getLogger(__name__)
 
 ANCHOR_MIN_OFFSET = 1000  # shallower pages are cheap to reach from the first row
 ANCHORS_PER_FILTER = 100
 ANCHOR_FILTERS = 1000
-FACET_CUT_RETRY_S = 10.0  # facet answers with a count cut by its time limit are reused this long
 
 
 @dataclass(frozen=True)

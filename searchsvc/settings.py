@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+FACET_CUT_RETRY_S = 10.0  # facet answers with a count cut by FACET_TIMEOUT_MS are reused this long at most
 
 
 class Settings(BaseSettings):
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
         60.0, ge=0, le=86_400,
         description=(
             "How long a worker reuses the facet counts of one query and filters (s); 0 counts every time. "
-            "Counts cut by FACET_TIMEOUT_MS are reused 10 s at most."
+            f"Counts cut by FACET_TIMEOUT_MS are reused {FACET_CUT_RETRY_S:g} s at most."
         ),
     )
     response_cache_ttl_s: float = Field(

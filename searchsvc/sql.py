@@ -373,7 +373,6 @@ LIMIT {limit} OFFSET {offset}
 """
 
 
-
 def word_expansion(text: query.SearchText) -> Query:
     """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings."""
     words = text.all_words

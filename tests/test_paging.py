@@ -75,6 +75,22 @@ async def test_search_above_the_limit_is_estimated(capped_client, database_url):
     assert body["count_exact"] is False and body["count"] >= 51
 
 
+async def test_a_search_estimate_follows_its_words(capped_client, database_url):
+    """The relevance page runs with a generic plan; the estimate (EXPLAIN of the bound words) still
+    sees how common each word is."""
+    await insert(database_url, [listing(n, name=f"Fender {n}" if n % 4 else f"Gibson {n}") for n in range(400)])
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("ANALYZE instrument")
+    finally:
+        await conn.close()
+    fender = await (await capped_client.get("/searchInstrument/?name=fender")).json()
+    gibson = await (await capped_client.get("/searchInstrument/?name=gibson")).json()
+    assert fender["count_exact"] is False and gibson["count_exact"] is False
+    assert 150 <= fender["count"] <= 600 and 50 <= gibson["count"] <= 200  # 300 and 100 match
+    assert fender["count"] > gibson["count"]
+
+
 @pytest.mark.parametrize("page", ["4", "1000"])
 async def test_past_the_end_is_404_with_an_estimated_count(capped_client, database_url, page):
     await insert(database_url, [listing(n) for n in range(120)])
