@@ -14,7 +14,9 @@ Worker count and pool size were chosen from measurements on 2 cores (ops/bench/R
 one aiohttp worker per core keeps both cores busy (each worker is one event loop; more workers
 than cores only add context switches and idle connections), and PostgreSQL runs on the same
 cores. A pool of 4-8 connections per worker is enough for a few ms queries at 1,000+ req/s:
-every database round trip is short, so a request rarely waits for a connection.
+every database round trip is short, so a request rarely waits for a connection. Each worker
+has two such pools per server: one planning statements with their values, one with generic plans
+(searchsvc.sql.Query.generic_plan); POOL_MAX_SIZE bounds each.
 """
 
 import multiprocessing

@@ -16,6 +16,7 @@ from yarl import URL
 from . import metrics
 from .settings import Settings
 from .sql import Query
+from .suggest import SIMILARITY_THRESHOLD
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +30,25 @@ class DatabaseUnavailable(Exception):
     """The database could not answer in time (down, overloaded, or the query was cut)."""
 
 
-def connection_settings(settings: Settings) -> dict[str, str]:
+def connection_settings(settings: Settings, generic_plans: bool = False) -> dict[str, str]:
+    """Session settings of a pool's connections; `generic_plans` for the statements of sql.Query.generic_plan."""
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
         "jit": "off",  # JIT compilation costs more than our short queries take
         # concurrent requests already keep every core busy; parallel workers only add start-up cost
         "max_parallel_workers_per_gather": "0",
         # asyncpg prepares each statement once per connection (texts are stable); a generic plan
-        # would ignore how common the searched word or category is, so plan with the values
-        # (except where the plan does not depend on them: sql.GENERIC_PLAN)
-        "plan_cache_mode": "force_custom_plan",
+        # would ignore how common the searched word or category is, so plan with the values,
+        # except on the generic pools, for statements whose plan does not depend on them (sql.Query)
+        "plan_cache_mode": "force_generic_plan" if generic_plans else "force_custom_plan",
+        "pg_trgm.similarity_threshold": SIMILARITY_THRESHOLD,  # the extension's default, made explicit
         "application_name": "searchsvc",
     }
 
 
-async def create_pool(settings: Settings, dsn: str | None = None, min_size: int | None = None) -> asyncpg.Pool:
+async def create_pool(
+    settings: Settings, dsn: str | None = None, min_size: int | None = None, generic_plans: bool = False
+) -> asyncpg.Pool:
     """A pool on `dsn` (default the primary); an unreachable database does not stop start-up.
 
     When the database cannot be reached now, the pool starts empty (min_size 0) and
@@ -56,7 +61,7 @@ async def create_pool(settings: Settings, dsn: str | None = None, min_size: int 
             dsn,
             min_size=min_size,
             max_size=settings.pool_max_size,
-            server_settings=connection_settings(settings),
+            server_settings=connection_settings(settings, generic_plans),
             command_timeout=settings.statement_timeout_ms / 1000 + 1,
             timeout=settings.pool_acquire_timeout_s,  # connecting counts against the same wait
             reset=_reset_if_in_transaction,
@@ -65,7 +70,7 @@ async def create_pool(settings: Settings, dsn: str | None = None, min_size: int 
         if min_size == 0:
             raise
         log.warning("database %s unreachable at start-up (%s): connecting on first use", safe_url(dsn), exc)
-        return await create_pool(settings, dsn, min_size=0)
+        return await create_pool(settings, dsn, min_size=0, generic_plans=generic_plans)
 
 
 async def _reset_if_in_transaction(conn: asyncpg.Connection) -> None:
@@ -92,13 +97,25 @@ class Replica:
 
 
 class Pools:
-    """The primary pool and the replicas' pools: reads rotate over the replicas in service."""
+    """The primary pool and the replicas' pools: reads rotate over the replicas in service.
 
-    def __init__(self, primary: asyncpg.Pool, replicas: list[Replica], retry_after_s: float):
+    Each server also has a twin pool whose connections use generic plans (`generic`, keyed by the
+    server's pool), for the statements that ask for them (sql.Query.generic_plan).
+    """
+
+    def __init__(
+        self, primary: asyncpg.Pool, replicas: list[Replica], retry_after_s: float,
+        generic: dict[asyncpg.Pool, asyncpg.Pool] | None = None,
+    ):
         self.primary = primary
         self.replicas = replicas
         self.retry_after_s = retry_after_s
+        self.generic = generic or {}
         self._turn = 0
+
+    def planning(self, pool: asyncpg.Pool, generic_plan: bool) -> asyncpg.Pool:
+        """`pool`, or its generic-plan twin when `generic_plan` (and it has one)."""
+        return self.generic.get(pool, pool) if generic_plan else pool
 
     def next_replica(self) -> Replica | None:
         """The next replica in round-robin order that is in service, or None (read the primary)."""
@@ -133,12 +150,16 @@ async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the pools live as long as the application."""
     settings = app[SETTINGS]
     urls = settings.database_replica_urls
-    # at once: an unreachable database costs each pool its connect timeout, not their sum
-    app[POOL], *replica_pools = await asyncio.gather(create_pool(settings), *(create_pool(settings, url) for url in urls))
+    # at once: an unreachable database costs each pool its connect timeout, not their sum; two
+    # pools per server, custom plans (the default) and generic plans (sql.Query.generic_plan)
+    created = await asyncio.gather(*(
+        create_pool(settings, url, generic_plans=generic) for url in [None, *urls] for generic in (False, True)
+    ))
+    (app[POOL], *replica_pools), generic = created[0::2], created[1::2]
     replicas = [Replica(url, pool) for url, pool in zip(urls, replica_pools)]
-    app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s)
+    app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s, dict(zip(created[0::2], generic)))
     yield
-    for pool in [app[POOL], *(replica.pool for replica in replicas)]:
+    for pool in created:
         await close_pool(pool)
 
 
@@ -188,8 +209,12 @@ async def _on_connection(pool: asyncpg.Pool, timeout: float, work: Callable[[asy
         await pool.release(conn)
 
 
-async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    """`work` on a connection of `pools`: a replica in rotation when there is one, else the primary.
+async def read(
+    pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyncpg.Connection], Awaitable[T]],
+    generic_plan: bool = False,
+) -> T:
+    """`work` on a connection of `pools`: a replica in rotation when there is one, else the primary;
+    with `generic_plan`, a connection of that server's generic-plan pool (Pools.generic).
 
     A replica that fails to connect or answer is taken out of rotation and the read runs on
     the primary; DatabaseUnavailable when the database cannot answer in time.
@@ -199,17 +224,18 @@ async def read(pools: asyncpg.Pool | Pools, timeout: float, work: Callable[[asyn
             return await _on_connection(pools, timeout, work)
         replica = pools.next_replica()
         if replica is not None:
+            pool = pools.planning(replica.pool, generic_plan)
             try:
-                return await _on_connection(replica.pool, timeout, work)
+                return await _on_connection(pool, timeout, work)
             except NoConnectionInTime as exc:
-                if replica.pool.get_size() == 0:  # not one connection could be made: down
+                if pool.get_size() == 0:  # not one connection could be made: down
                     pools.take_out(replica, exc)
                 # else only busy: this read spills over to the primary, the replica stays in rotation
             except _CONNECTION_LOST as exc:
                 pools.take_out(replica, exc)
             except asyncpg.TransactionRollbackError as exc:  # cancelled by a conflict with WAL replay
                 log.info("replica read cancelled (%s): reading the primary", exc)
-        return await _on_connection(pools.primary, timeout, work)
+        return await _on_connection(pools.planning(pools.primary, generic_plan), timeout, work)
     except _UNAVAILABLE as exc:
         log.warning("database unavailable: %s", exc)
         raise DatabaseUnavailable(_describe(exc)) from exc
@@ -243,7 +269,7 @@ async def write(
 
 async def fetch(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> list[Record]:
     """Rows of `query`; DatabaseUnavailable when the database cannot answer."""
-    return await read(pool, timeout, lambda conn: conn.fetch(query.text, *query.args))
+    return await read(pool, timeout, lambda conn: conn.fetch(query.text, *query.args), query.generic_plan)
 
 
 async def fetchval(pool: asyncpg.Pool | Pools, query: Query, timeout: float = 3.0) -> Any:
@@ -272,7 +298,7 @@ async def fetch_with_settings(
         async with settings_in_force(conn, local_settings):
             return await conn.fetch(query.text, *query.args)
 
-    return await read(pool, timeout, work)
+    return await read(pool, timeout, work, query.generic_plan)
 
 
 @contextlib.asynccontextmanager

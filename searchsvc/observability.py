@@ -82,12 +82,16 @@ def route_label(request: web.Request) -> str:
 
 
 def _record_pool(app: web.Application) -> None:
-    pool = app.get(db.POOL)
-    if pool is not None:
-        metrics.record_pool("primary", pool.get_size(), pool.get_idle_size())
+    """Each pool's size and use: "primary", "replica1", ..., and their generic-plan twins ("primary_generic", ...)."""
     reads = app.get(db.READS)
-    for number, replica in enumerate(reads.replicas if reads is not None else (), start=1):
-        metrics.record_pool(f"replica{number}", replica.pool.get_size(), replica.pool.get_idle_size())
+    if reads is None:
+        return
+    named = [("primary", reads.primary)] + [(f"replica{n}", r.pool) for n, r in enumerate(reads.replicas, start=1)]
+    for name, pool in named:
+        metrics.record_pool(name, pool.get_size(), pool.get_idle_size())
+        generic = reads.generic.get(pool)
+        if generic is not None:
+            metrics.record_pool(f"{name}_generic", generic.get_size(), generic.get_idle_size())
 
 
 async def sample_pools(app: web.Application) -> None:

@@ -220,17 +220,11 @@ def plan_rows(plan: Any) -> int:
 
 async def fetch_page(
     pools: Any, params: ListParams, page: sql.Query, *, count_limit: int, timeout: float,
-    memory: PageMemory | None = None, anchor_key: Hashable | None = None, local_settings: dict[str, str] | None = None,
+    memory: PageMemory | None = None, anchor_key: Hashable | None = None,
 ) -> Page:
-    """The page's rows and the count of all matches (exact, or estimated above `count_limit`).
-
-    With `local_settings`, the page and its counts run in one read-only transaction with them in force.
-    """
+    """The page's rows and the count of all matches (exact, or estimated above `count_limit`); the
+    counts run on the page's connection (with its plans: sql.Query.generic_plan)."""
     offset = (params.page - 1) * params.page_size
-
-    async def work(conn) -> Page:
-        async with db.settings_in_force(conn, local_settings or {}):
-            return await counted(conn)
 
     async def counted(conn) -> Page:
         rows = await conn.fetch(page.text, *page.args)
@@ -259,7 +253,7 @@ async def fetch_page(
             memory.count_later(pools, exact_query, exact_key, timeout)
         return Page(rows, max(estimate, seen), False)
 
-    result = await db.read(pools, timeout, work)
+    result = await db.read(pools, timeout, counted, page.generic_plan)
     if memory is not None and anchor_key is not None and result.rows:
         memory.anchors.remember(anchor_key, offset, result.rows[0]["id"])
     return result

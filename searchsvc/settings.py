@@ -77,8 +77,12 @@ class Settings(BaseSettings):
     response_cache_max_mb: int = Field(
         64, ge=1, le=65_536, description="Memory each worker gives to cached answers (MiB)."
     )
-    pool_min_size: int = Field(2, ge=0, le=100, description="Connections each worker keeps open.")
-    pool_max_size: int = Field(10, ge=1, le=200, description="Most connections each worker opens.")
+    pool_min_size: int = Field(
+        2, ge=0, le=100, description="Connections each worker keeps open, per pool (two per server: custom and generic plans).",
+    )
+    pool_max_size: int = Field(
+        10, ge=1, le=200, description="Most connections each worker opens, per pool (two per server: custom and generic plans).",
+    )
     pool_acquire_timeout_s: float = Field(
         3.0, gt=0, le=60, description="Longest a request waits for a free connection before a 503 (s)."
     )

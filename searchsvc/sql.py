@@ -16,10 +16,21 @@ from . import query
 from .params import ListParams, SearchParams
 
 
+# Generic plans: statements whose plan does not depend on their values (Query.generic_plan) run on
+# connections planning each statement once (db: the generic pools, plan_cache_mode
+# force_generic_plan), instead of planning it with its values every time as every other statement
+# is (db.connection_settings): the word look-up (primary-key and trigram look-ups in search_word),
+# did-you-mean, and the relevance page, whose shape search_page already chose from the words' counts
+# (which tiers, probed or read through the GIN index). Planning the page cost 0.6-1.8 ms a search at
+# 1M; over 200 searches (ops/bench/plan_mode) 175 were faster with generic plans, mean -6%, the worst
+# 1.4x slower (ops/bench/EXPLAIN.md, session 3). Lists and other sorts keep custom plans: their
+# LIMIT, OFFSET and category values decide between index and sort. Separate connections, not SET
+# LOCAL: that took a transaction, 3 more round trips per statement (EXPLAIN.md, session 4).
 @dataclass(frozen=True)
 class Query:
     text: str
     args: tuple[Any, ...] = ()
+    generic_plan: bool = False  # run on connections that plan it once, without its values: see above
 
 
 LISTING_COLUMNS = "id, name, price, link, image, location, category, expiration, publish, website"
@@ -231,15 +242,6 @@ LEFT JOIN LATERAL (
 ORDER BY k.ord
 """
 
-# Statements whose plan does not depend on their values run with a generic plan, made once per
-# connection, instead of the custom plan every other statement gets (db.connection_settings):
-# the word look-up (primary-key and trigram look-ups in search_word), did-you-mean, and the
-# relevance page, whose shape search_page already chose from the words' counts (which tiers,
-# probed or read through the GIN index). Planning the page cost 0.6-1.8 ms a search at 1M; over
-# 200 searches (ops/bench/plan_mode) 175 were faster with generic plans, mean -6%, the worst 1.4x
-# slower (ops/bench/EXPLAIN.md, session 3). Lists and other sorts keep custom plans: their LIMIT,
-# OFFSET and category values decide between index and sort.
-GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
 
 SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
@@ -382,7 +384,7 @@ def word_expansion(text: query.SearchText) -> Query:
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
         query.PREFIX_MAX_WORDS,
-    ))
+    ), generic_plan=True)
 
 
 def _search_tiers(params: SearchParams) -> query.Tiers | None:
@@ -518,12 +520,7 @@ def search_page(params: SearchParams) -> Query:
         candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(parts),
         limit=limit, offset=offset_arg,
     )
-    return Query(text, tuple(args))
-
-
-def page_settings(params: ListParams) -> dict[str, str]:
-    """SET LOCAL settings of the page query of `params` (and of its counts): see GENERIC_PLAN."""
-    return GENERIC_PLAN if isinstance(params, SearchParams) and params.sort == "relevance" else {}
+    return Query(text, tuple(args), generic_plan=True)  # its counts run on the same connection
 
 
 def search_count(params: SearchParams, cap: int) -> Query:

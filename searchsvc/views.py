@@ -37,7 +37,6 @@ async def _page(
     result = await paging.fetch_page(
         request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
         timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
-        local_settings=sql.page_settings(params),
     )
     count, rows = result.count, result.rows
     request[metrics.RESULT_COUNT] = count
@@ -96,7 +95,7 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
         return None
     limits = {"statement_timeout": str(request.app[db.SETTINGS].facet_timeout_ms)}
     try:
-        rows = await _fetch_remembered(request, query, {**limits, **suggest.DID_YOU_MEAN_SETTINGS})
+        rows = await _fetch_remembered(request, query, limits)
         corrected = suggest.corrected_text(params.name, rows)
         if corrected is None:
             return None
@@ -151,10 +150,7 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
 
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
-            rows = await db.fetch_with_settings(
-                request.app[db.READS], statement, sql.GENERIC_PLAN,
-                request.app[db.SETTINGS].pool_acquire_timeout_s,
-            )
+            rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
         return query.expansion_from_rows(rows)
 
     # these words are looked up once per change of the data, whatever the page, filters or sort
@@ -171,7 +167,7 @@ async def suggest_completions(request: web.Request) -> web.Response:
     rows = await db.fetch(reads, suggest.completions(params), timeout) if params.typed else []
     near = suggest.near_matches(params, found=len(rows)) if params.typed else None
     if near is not None:  # a typo, or a rare prefix: fill up with close spellings
-        rows += await db.fetch_with_settings(reads, near, suggest.TRIGRAM_SETTINGS, timeout)
+        rows += await db.fetch(reads, near, timeout)
     response = json_response(suggest.SuggestionList.build(params, rows))
     response.headers["Cache-Control"] = f"public, max-age={suggest.CACHE_MAX_AGE_S}"
     return response

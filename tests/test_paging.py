@@ -8,9 +8,9 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from searchsvc import paging, sql
+from searchsvc import db, paging, query, sql
 from searchsvc.app import create_app
-from searchsvc.params import ListParams
+from searchsvc.params import ListParams, SearchParams
 
 from .conftest import insert, listing
 
@@ -89,6 +89,20 @@ async def test_a_search_estimate_follows_its_words(capped_client, database_url):
     assert fender["count_exact"] is False and gibson["count_exact"] is False
     assert 150 <= fender["count"] <= 600 and 50 <= gibson["count"] <= 200  # 300 and 100 match
     assert fender["count"] > gibson["count"]
+
+
+async def test_a_relevance_search_runs_on_generic_plan_connections(client):
+    """The word look-up and the relevance page are planned once per connection (sql.Query.generic_plan):
+    the app runs them on its generic-plan pool, and every other statement with plans made for its values."""
+    params = SearchParams(name="fender stratocaster")
+    asked = [sql.word_expansion(query.parse(params.name)), sql.search_page(params)]
+    assert [statement.generic_plan for statement in asked] == [True, True]
+    others = [sql.search_page(SearchParams(name="fender", sort="price_asc")), sql.list_page(ListParams())]
+    assert [statement.generic_plan for statement in others] == [False, False]
+    reads = client.server.app[db.READS]
+    mode = "SELECT current_setting('plan_cache_mode')"
+    assert await db.fetchval(reads, sql.Query(mode, generic_plan=True)) == "force_generic_plan"
+    assert await db.fetchval(reads, sql.Query(mode)) == "force_custom_plan"
 
 
 @pytest.mark.parametrize("page", ["4", "1000"])
