@@ -59,13 +59,15 @@ def _bind(value: Any, param: str) -> Any:
     return value
 
 
+def _filter_values(params: ListParams) -> list[tuple[str, str, Any]]:
+    """(parameter, SQL template, value) of each filter `params` sets."""
+    return [(param, template, value) for param, template in FILTERS if (value := getattr(params, param)) not in (None, ())]
+
+
 def where_clauses(params: ListParams, args: list[Any]) -> list[str]:
     """The filter conditions of `params`, appending their values to `args`."""
     clauses = []
-    for param, template in FILTERS:
-        value = getattr(params, param)
-        if value is None or value == ():
-            continue
+    for param, template, value in _filter_values(params):
         args.append(_bind(value, param))
         clauses.append(template.format(f"${len(args)}"))
     if not params.include_expired:
@@ -279,8 +281,8 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   130 ms). Only when the walk does not fill the page either, or the probe found almost
 #   nothing, does the tier fall back to its GIN index (few matches among the newest listings:
 #   few matches at all, usually).
-# - small: a tier that search_word says is too rare for the probe to fill the page (at most
-#   listings x depth / probe rows, or SMALL_TIER_ROWS) goes straight to the GIN index; the
+# - small: a tier that search_word says is so rare that reading all of it costs less than
+#   walking to its newest `depth` rows (_small_tier_rows) goes straight to the GIN index; the
 #   planner cannot tell how rare a combination of words is (it multiplies their frequencies),
 #   search_word's counts bound it.
 # `(publish + 0)` hides the rank-order index from the planner, so the fallback reads the GIN index.
@@ -437,10 +439,22 @@ def filtered_where(params: ListParams, args: list[Any]) -> str:
     return _where(clauses + where_clauses(params, args))
 
 
-def _small_tier_rows(listings: int | None, depth: int, probe_rows: int) -> int:
-    """A tier holding at most this many listings is read through the GIN index, not probed:
-    fewer than `depth` of them would be expected among the `probe_rows` newest listings."""
-    return max(SMALL_TIER_ROWS, (listings or 0) * depth // probe_rows)
+def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered: bool) -> int:
+    """A tier holding at most this many listings is read whole through the GIN index, not probed.
+
+    Without filters, walking the newest listings finds `depth` of a tier of n rows after about
+    depth x listings / n of them, while reading the tier costs its n rows (about as much per row:
+    a heap fetch and a test): below sqrt(depth x listings) the tier is the shorter read. Reading
+    it whenever the probe alone could not fill the page read all 26,000 `korg` listings from
+    page 3 on: 100 ms, where the walk reads ~6,300: 20 ms (ops/bench/EXPLAIN.md, session 4).
+    With a category, price or website filter only part of the tier qualifies, so a walk goes
+    further than that and the category-first GIN index reads only the category's part: a tier is
+    read whole whenever the probe is not expected to fill the page.
+    """
+    listings = listings or 0
+    if filtered:
+        return max(SMALL_TIER_ROWS, listings * depth // probe_rows)
+    return max(SMALL_TIER_ROWS, math.isqrt(listings * depth))
 
 
 def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:
@@ -476,7 +490,8 @@ def search_page(params: SearchParams) -> Query:
     tiers = _search_tiers(params)
     # (match condition, how to read it: "small" through an index, "probe" then the GIN index,
     # "probe only" for a substring too short for the trigram index)
-    small_rows = _small_tier_rows(params.expansion.listings if params.expansion else None, windows_depth, probe_rows)
+    listings = params.expansion.listings if params.expansion else None
+    small_rows = _small_tier_rows(listings, windows_depth, probe_rows, bool(_filter_values(params)))
     matches: list[tuple[str, str]] = []
     for tsquery, bound in zip(tiers.queries, tiers.bounds) if tiers else ():
         args.append(tsquery)
