@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -75,8 +74,8 @@ async def create_pool(
 
 async def _reset_if_in_transaction(conn: asyncpg.Connection) -> None:
     """On release to the pool: asyncpg's default runs RESET ALL & co., one more round trip per
-    request; the service changes no session state (settings are SET LOCAL), so only an
-    unfinished transaction needs undoing."""
+    request; the service changes no session state (per-statement limits are client-side:
+    fetch_within), so only an unfinished transaction needs undoing."""
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")
 
@@ -282,48 +281,37 @@ async def connect(settings: Settings, dsn: str | None = None, name: str = "searc
     return await asyncpg.connect(dsn or settings.database_url, server_settings={"application_name": name})
 
 
-# every setting in one statement: SET LOCAL name = value, for the transaction only (set_config()
-# takes bound values; SET itself takes no parameters)
-SET_LOCAL_SQL = "SELECT set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)"
+class QueryCut(Exception):
+    """A statement ran past its own time limit (fetch_within) and was cancelled."""
 
 
-async def fetch_with_settings(
-    pool: asyncpg.Pool | Pools, query: Query, local_settings: dict[str, str], timeout: float = 3.0
-) -> list[Record]:
-    """Rows of `query`, run in a read-only transaction with `local_settings` (SET LOCAL) in force."""
-    if not local_settings:
-        return await fetch(pool, query, timeout)
-
-    async def work(conn: asyncpg.Connection) -> list[Record]:
-        async with settings_in_force(conn, local_settings):
-            return await conn.fetch(query.text, *query.args)
-
-    return await read(pool, timeout, work, query.generic_plan)
+async def _fetch_cut(conn: asyncpg.Connection, query: Query, limit_ms: int) -> list[Record]:
+    # asyncpg cancels the statement on the server when the limit passes, and the connection waits
+    # for the cancellation before its next statement. Not SET LOCAL statement_timeout: that took a
+    # transaction, 3 more round trips per statement. The limit counts from the statement's start,
+    # so time queued for a busy CPU counts too.
+    try:
+        return await conn.fetch(query.text, *query.args, timeout=limit_ms / 1000)
+    except asyncio.TimeoutError as exc:
+        raise QueryCut(f"cut after {limit_ms} ms") from exc
 
 
-@contextlib.asynccontextmanager
-async def settings_in_force(conn: asyncpg.Connection, local_settings: dict[str, str]) -> AsyncIterator[None]:
-    """A read-only transaction on `conn` with `local_settings` SET LOCAL (none when there are none)."""
-    if not local_settings:
-        yield
-        return
-    async with conn.transaction(readonly=True):
-        await conn.execute(SET_LOCAL_SQL, list(local_settings), list(local_settings.values()))
-        yield
+async def fetch_within(pool: asyncpg.Pool | Pools, query: Query, limit_ms: int, timeout: float = 3.0) -> list[Record]:
+    """Rows of `query`, cancelled after `limit_ms` (QueryCut): for the extras a page answers without."""
+    return await read(pool, timeout, lambda conn: _fetch_cut(conn, query, limit_ms), query.generic_plan)
 
 
 async def fetch_each_within(
-    pool: asyncpg.Pool | Pools, queries: dict[str, Query], timeout_ms: int, timeout: float = 3.0
+    pool: asyncpg.Pool | Pools, queries: dict[str, Query], limit_ms: int, timeout: float = 3.0
 ) -> dict[str, list[Record] | None]:
-    """Rows of each query, each cut after `timeout_ms`; a query cut short gives None (the rest still run)."""
+    """Rows of each query, each cut after `limit_ms`; a query cut short gives None (the rest still run)."""
 
     async def work(conn: asyncpg.Connection) -> dict[str, list[Record] | None]:
         results: dict[str, list[Record] | None] = {}
         for key, query in queries.items():
             try:
-                async with settings_in_force(conn, {"statement_timeout": str(timeout_ms)}):
-                    results[key] = await conn.fetch(query.text, *query.args)
-            except asyncpg.QueryCanceledError:
+                results[key] = await _fetch_cut(conn, query, limit_ms)
+            except (QueryCut, asyncpg.QueryCanceledError):
                 results[key] = None
         return results
 

@@ -165,8 +165,7 @@ class PageMemory:
 
     async def _count(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         try:
-            limits = {"statement_timeout": str(self.exact_timeout_ms)}
-            self.exact.put(key, (await db.fetch_with_settings(pools, query, limits, timeout))[0][0])
+            self.exact.put(key, (await db.fetch_within(pools, query, self.exact_timeout_ms, timeout))[0][0])
         except Exception as exc:  # too slow or unreachable: requests keep the estimate
             log.info("background count gave up: %s", exc)
 

@@ -93,24 +93,24 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
     query = suggest.corrections(params.name)
     if query is None:
         return None
-    limits = {"statement_timeout": str(request.app[db.SETTINGS].facet_timeout_ms)}
     try:
-        rows = await _fetch_remembered(request, query, limits)
+        rows = await _fetch_remembered(request, query)
         corrected = suggest.corrected_text(params.name, rows)
         if corrected is None:
             return None
-        found = await _fetch_remembered(request, suggest.probe(params, corrected), limits)
-    except db.DatabaseUnavailable:  # an extra: the page answers without it
+        found = await _fetch_remembered(request, suggest.probe(params, corrected))
+    except (db.DatabaseUnavailable, db.QueryCut):  # an extra: the page answers without it
         return None
     return corrected if found[0][0] > 0 else None
 
 
-async def _fetch_remembered(request: web.Request, statement: sql.Query, local_settings: dict[str, str]) -> list:
-    """Rows of `statement`, from the worker's memory when it ran since the data last changed."""
-    timeout = request.app[db.SETTINGS].pool_acquire_timeout_s
+async def _fetch_remembered(request: web.Request, statement: sql.Query) -> list:
+    """Rows of `statement` (cut after FACET_TIMEOUT_MS), from the worker's memory when it ran since the
+    data last changed."""
+    settings = request.app[db.SETTINGS]
     return await request.app[cache.RESPONSES].remembered(
         ("rows", paging.query_key(statement)),
-        lambda: db.fetch_with_settings(request.app[db.READS], statement, local_settings, timeout),
+        lambda: db.fetch_within(request.app[db.READS], statement, settings.facet_timeout_ms, settings.pool_acquire_timeout_s),
     )
 
 
