@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
-from .query import Expansion, highlight
+from .query import Expansion, highlighter
 from .query import parse as parse_search_text
 
 
@@ -43,10 +43,9 @@ def listing_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_highlights(results: list[dict[str, Any]], name: str, expansion: Expansion | None) -> None:
     """Give each result `name_highlighted`: its name HTML-escaped, the words `name` matched in <mark>."""
-    text = parse_search_text(name)
-    expansion = expansion or Expansion()
+    mark = highlighter(parse_search_text(name), expansion or Expansion())
     for result in results:
-        result["name_highlighted"] = highlight(result["name"], text, expansion)
+        result["name_highlighted"] = mark(result["name"])
 
 
 class ListingPage(BaseModel):

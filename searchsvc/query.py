@@ -20,6 +20,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .validation import fold  # the one Python twin of SQL's searchsvc_fold()
 
@@ -338,15 +339,13 @@ def _least(bounds: list[int | None]) -> int | None:
     return min(bounds)
 
 
-_MARK_WORD = re.compile(r"[^\W_]+")
+# a word (letters and digits: never anything to HTML-escape) or a run of what lies between words
+_MARK_PIECE = re.compile(r"([^\W_]+)|[\W_]+")
 
 
-def highlight(name: str, text: SearchText, expansion: Expansion) -> str:
-    """`name` HTML-escaped, each word that the query matched wrapped in <mark>...</mark>.
-
-    A name word is marked when its folded form equals, starts with (prefix words), or shares
-    the stem of a query word, synonym or typo correction.
-    """
+def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
+    """highlight() for many names of one query: the query's words are gathered once (a page of 50
+    names took 2.3 ms when each name gathered them and folded each word the slow way)."""
     exact: set[str] = set()
     prefixes: set[str] = set()
     for i, word in enumerate(text.words):
@@ -362,17 +361,23 @@ def highlight(name: str, text: SearchText, expansion: Expansion) -> str:
     for phrase in text.phrases:
         for word in phrase:
             exact.update(expansion.get(word).literal)
+    starts = tuple(prefixes)
 
-    out: list[str] = []
-    position = 0
-    for match in _MARK_WORD.finditer(name):
-        out.append(html.escape(name[position:match.start()]))
-        token = match.group()
-        folded = fold(token)
-        if folded in exact or any(folded.startswith(p) for p in prefixes):
-            out.append("<mark>" + html.escape(token) + "</mark>")
-        else:
-            out.append(html.escape(token))
-        position = match.end()
-    out.append(html.escape(name[position:]))
-    return "".join(out)
+    def piece(match: re.Match) -> str:
+        token = match.group(1)
+        if token is None:
+            between = match.group()
+            return between if between == " " else html.escape(between)
+        folded = token.lower() if token.isascii() else fold(token)  # the same for ASCII, 10x faster
+        return f"<mark>{token}</mark>" if folded in exact or folded.startswith(starts) else token
+
+    return lambda name: _MARK_PIECE.sub(piece, name)
+
+
+def highlight(name: str, text: SearchText, expansion: Expansion) -> str:
+    """`name` HTML-escaped, each word that the query matched wrapped in <mark>...</mark>.
+
+    A name word is marked when its folded form equals, starts with (prefix words), or shares
+    the stem of a query word, synonym or typo correction.
+    """
+    return highlighter(text, expansion)(name)
