@@ -114,6 +114,18 @@ async def test_exhausted_pool_queues_briefly_then_answers_503(aiohttp_client, ow
     assert first.status == 200 and (await first.json())["count"] == len(ROWS)
 
 
+async def test_a_did_you_mean_that_cannot_finish_is_left_out_not_waited_for(aiohttp_client, own_cluster):
+    """The correction look-up is an extra: cut after FACET_TIMEOUT_MS (its statement cancelled), the
+    search still answers, without a correction, and the look-up's connection serves the next request."""
+    _, url = own_cluster
+    client = await aiohttp_client(await create_app(_settings(url, facet_timeout_ms=300, pool_max_size=1)))
+    async with TableLock(url, "search_suggestion"):
+        status, _, body = await _get(client, "/searchInstrument?name=qqqzzz")
+    assert status == 200 and body["count"] == 0 and body["did_you_mean"] is None
+    status, _, body = await _get(client, "/searchInstrument?name=guitarra")
+    assert status == 200 and body["count"] == len(ROWS)
+
+
 def _wait_serving(port: int, process: subprocess.Popen) -> None:
     """Until /healthz answers (under gunicorn the port is bound before the worker has booted)."""
     deadline = time.monotonic() + 30

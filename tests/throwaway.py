@@ -39,15 +39,16 @@ def remove(*clusters: Cluster) -> None:
 
 
 class TableLock:
-    """Holds ACCESS EXCLUSIVE on `instrument` from another session, so reads of it wait."""
+    """Holds ACCESS EXCLUSIVE on `table` (a constant of the tests) from another session, so reads of it wait."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, table: str = "instrument"):
         self.url = url
+        self.table = table
         self.conn: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> "TableLock":
         self.conn = await asyncpg.connect(self.url)
-        await self.conn.execute("BEGIN; LOCK TABLE instrument IN ACCESS EXCLUSIVE MODE")
+        await self.conn.execute(f"BEGIN; LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE")
         return self
 
     async def waiting_queries(self) -> int:
