@@ -109,8 +109,9 @@ async def test_metrics_count_requests_by_route_template(client):
     # the raw URL never becomes a label value: label cardinality stays bounded
     assert not any("4711" in value for _, labels in after for _, value in labels)
 
-    assert after[("searchsvc_db_pool_size", frozenset({("pool", "primary")}))] >= 1
-    assert ("searchsvc_db_pool_in_use", frozenset({("pool", "primary")})) in after
+    for pool in ("primary", "primary_generic"):  # and the twin pool of generic-plan statements
+        assert after[("searchsvc_db_pool_size", frozenset({("pool", pool)}))] >= 1
+        assert ("searchsvc_db_pool_in_use", frozenset({("pool", pool)})) in after
     assert delta("searchsvc_db_query_duration_seconds_count", kind="/listInstrument") >= 2  # labelled by route
 
     assert (await client.get("/readyz")).status == 200
