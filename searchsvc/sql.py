@@ -442,19 +442,19 @@ def filtered_where(params: ListParams, args: list[Any]) -> str:
 def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered: bool) -> int:
     """A tier holding at most this many listings is read whole through the GIN index, not probed.
 
-    Without filters, walking the newest listings finds `depth` of a tier of n rows after about
-    depth x listings / n of them, while reading the tier costs its n rows (about as much per row:
-    a heap fetch and a test): below sqrt(depth x listings) the tier is the shorter read. Reading
-    it whenever the probe alone could not fill the page read all 26,000 `korg` listings from
-    page 3 on: 100 ms, where the walk reads ~6,300: 20 ms (ops/bench/EXPLAIN.md, session 4).
-    With a category, price or website filter only part of the tier qualifies, so a walk goes
-    further than that and the category-first GIN index reads only the category's part: a tier is
-    read whole whenever the probe is not expected to fill the page.
+    Only when the probe is not expected to fill the page (fewer than `depth` of the tier among the
+    `probe_rows` newest listings): a probe that fills it stops early and costs less. Without
+    filters, also only when reading the tier costs less than walking on: the walk finds `depth` of
+    a tier of n rows after about depth x listings / n listings, reading the tier costs its n rows
+    (about as much per row: a heap fetch and a test), so below sqrt(depth x listings) rows.
+    Reading every tier the probe could not fill read all 26,000 `korg` listings from page 3 on:
+    100 ms, where the walk reads ~6,300: 20 ms (ops/bench/EXPLAIN.md, session 4). With a
+    category, price or website filter only part of the tier qualifies, so a walk goes further than
+    that and the category-first GIN index reads only the category's part: no second condition.
     """
     listings = listings or 0
-    if filtered:
-        return max(SMALL_TIER_ROWS, listings * depth // probe_rows)
-    return max(SMALL_TIER_ROWS, math.isqrt(listings * depth))
+    rows = listings * depth // probe_rows
+    return max(SMALL_TIER_ROWS, rows if filtered else min(rows, math.isqrt(listings * depth)))
 
 
 def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:

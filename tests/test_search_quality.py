@@ -288,19 +288,22 @@ def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_tab
     assert "(publish + 0)" not in substring_tier  # no fallback to an index that cannot serve it
 
 
-@pytest.mark.parametrize("page, category, read_whole", [
-    (1, None, False), (3, None, False), (15, None, False),  # 30,000 of 1M listings: walking finds a page sooner
-    (3, "Teclados", True),  # only the category's part qualifies: its part of the GIN index is the shorter read
+@pytest.mark.parametrize("listings, rows, page, category, read_whole", [
+    # 30,000 of 1M listings: walking finds a page sooner than reading all 30,000
+    (1_000_000, 30_000, 1, None, False), (1_000_000, 30_000, 3, None, False), (1_000_000, 30_000, 15, None, False),
+    (1_000_000, 30_000, 3, "Teclados", True),  # only the category's part qualifies: its GIN part is the shorter read
+    (1_000_000, 5_000, 1, None, True),  # rare: reading 5,000 beats walking ~12,000
+    (100_000, 2_200, 1, None, False),  # the probe (5% of the table) is expected to fill the page by itself
 ])
-def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(page, category, read_whole):
+def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(listings, rows, page, category, read_whole):
     """`korg` (30,000 of 1,000,000 listings) on page 3 read all 30,000 through the GIN index: 100 ms,
     where walking the newest listings finds its 180 newest after ~6,000 (20 ms)."""
     from searchsvc import sql
     from searchsvc.params import SearchParams
 
-    korg = query.WordLexemes(("korg",), ("korg",), ("korg",), (), (), 30_000, 30_000, 30_000, 0)
+    korg = query.WordLexemes(("korg",), ("korg",), ("korg",), (), (), rows, rows, rows, 0)
     params = SearchParams(name="korg", page=page, category=category).with_expansion(
-        query.Expansion({"korg": korg}, 1_000_000)
+        query.Expansion({"korg": korg}, listings)
     )
     text = sql.search_page(params).text
     first_tier = text.split("UNION ALL")[0]
