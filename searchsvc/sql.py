@@ -244,7 +244,6 @@ LEFT JOIN LATERAL (
 ORDER BY k.ord
 """
 
-
 SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
 # A text with no run of 3 letters or digits ('""', "!!", "st", "x -x") gives the trigram index
@@ -281,8 +280,8 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   130 ms). Only when the walk does not fill the page either, or the probe found almost
 #   nothing, does the tier fall back to its GIN index (few matches among the newest listings:
 #   few matches at all, usually).
-# - small: a tier that search_word says is so rare that reading all of it costs less than
-#   walking to its newest `depth` rows (_small_tier_rows) goes straight to the GIN index; the
+# - small: a tier that search_word says is too rare for the probe to fill the page, and (without
+#   filters) cheaper to read whole than to walk past (_small_tier_rows), goes straight to the GIN index; the
 #   planner cannot tell how rare a combination of words is (it multiplies their frequencies),
 #   search_word's counts bound it.
 # `(publish + 0)` hides the rank-order index from the planner, so the fallback reads the GIN index.
