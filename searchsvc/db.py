@@ -154,9 +154,10 @@ async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
     created = await asyncio.gather(*(
         create_pool(settings, url, generic_plans=generic) for url in [None, *urls] for generic in (False, True)
     ))
-    (app[POOL], *replica_pools), generic = created[0::2], created[1::2]
+    custom, generic = created[0::2], created[1::2]
+    app[POOL], *replica_pools = custom
     replicas = [Replica(url, pool) for url, pool in zip(urls, replica_pools)]
-    app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s, dict(zip(created[0::2], generic)))
+    app[READS] = Pools(app[POOL], replicas, settings.replica_retry_s, dict(zip(custom, generic)))
     yield
     for pool in created:
         await close_pool(pool)
