@@ -34,6 +34,9 @@ class Query:
 
 
 LISTING_COLUMNS = "id, name, price, link, image, location, category, expiration, publish, website"
+# What ranking reads of each candidate (the window order: publish, id, name's word count); the page's
+# own rows are read whole at the end, by id: 51 rows, not every candidate of every tier
+RANK_COLUMNS = "id, name, publish"
 
 # (parameter, SQL template): `{}` becomes the next `$n`, bound to the parameter's value.
 FILTERS: tuple[tuple[str, str], ...] = (
@@ -367,12 +370,20 @@ SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT
 # Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
 # the page is full, so a later tier (typos, substrings) costs nothing when earlier ones fill it.
 # (Parallel query, which could interleave them, is off on our connections: db.connection_settings.)
+# The tiers carry RANK_COLUMNS only; the page's rows are then read whole by primary key, in rank
+# order (guitarra page 15: 780 candidates sorted twice with every column took 11.5 ms, 6.6-9.6
+# narrow; ops/bench/EXPLAIN.md, session 5).
 SEARCH_TIERS_SQL = """{candidates}
 SELECT {columns}
-FROM (
+FROM unnest(ARRAY(
+    SELECT id
+    FROM (
 {tiers}
-) AS ranked
-LIMIT {limit} OFFSET {offset}
+    ) AS ranked
+    LIMIT {limit} OFFSET {offset}
+)) WITH ORDINALITY AS page (id, position)
+JOIN instrument USING (id)
+ORDER BY page.position
 """
 
 
@@ -511,7 +522,7 @@ def search_page(params: SearchParams) -> Query:
     candidates = ""
     if one_pass:
         candidates = CANDIDATES_SQL.format(
-            columns=LISTING_COLUMNS, match=SEARCH_MATCH.format(tsquery=any_match, like=like), filters=filters,
+            columns=RANK_COLUMNS, match=SEARCH_MATCH.format(tsquery=any_match, like=like), filters=filters,
         )
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
@@ -522,12 +533,12 @@ def search_page(params: SearchParams) -> Query:
             probe_arg, walk_arg, walk_min_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
         template = CANDIDATE_NEWEST_SQL if one_pass else templates[read]
         newest = template.format(
-            columns=LISTING_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER,
+            columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER,
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg,
         )
         parts.append(TIER_SQL.format(
-            columns=LISTING_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
+            columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,
         ))
     text = SEARCH_TIERS_SQL.format(
