@@ -280,7 +280,11 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   WALK_MIN_SHARE of the depth: `fender` in one category and price range, 45 in the newest
 #   5,000), the walk goes on, up to WALK_FACTOR x the probe's rows, stopping when the page is
 #   full (~7,000 rows, 20 ms, where the GIN fallback ANDed bitmaps of 120k, 300k and 360k rows:
-#   130 ms). Only when the walk does not fill the page either, or the probe found almost
+#   130 ms). The walk keeps the probe's matches and goes on after the probe's last listing
+#   (after_probe: its date and id, from the index alone), in three index scans: the rest of that
+#   day, older days, undated listings; it used to start again from the newest and read the probe's
+#   5,000 rows twice (`korg` page 3: 25 -> 14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md,
+#   session 5). Only when the walk does not fill the page either, or the probe found almost
 #   nothing, does the tier fall back to its GIN index (few matches among the newest listings:
 #   few matches at all, usually).
 # - small: a tier that search_word says is too rare for the probe to fill the page, and (without
@@ -290,7 +294,7 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 # `(publish + 0)` hides the rank-order index from the planner, so the fallback reads the GIN index.
 PROBE_ROWS = 5000  # at least; PROBE_DENSITY x the depth for deeper pages
 PROBE_DENSITY = 20  # so the probe fills the page whenever 1 listing in 20 matches
-WALK_FACTOR = 8  # the walk reads at most this many times the probe's rows
+WALK_FACTOR = 8  # the probe and the walk read at most this many times the probe's rows in all
 WALK_MIN_SHARE = 0.25  # ... and only after a probe that found this share of the depth (twice the density it needs)
 SMALL_TIER_ROWS = 2000
 GIN_ORDER = "(publish + 0) DESC NULLS LAST, id"
@@ -302,10 +306,31 @@ PROBED_NEWEST_SQL = """
             WHERE {match} AND {filters}
             LIMIT {depth}
         ),
+        after_probe AS MATERIALIZED (
+            SELECT publish, id FROM instrument ORDER BY {tier_order} OFFSET {probe_rows} - 1 LIMIT 1
+        ),
         walk AS MATERIALIZED (
-            SELECT {columns}
-            FROM (SELECT * FROM instrument ORDER BY {tier_order} LIMIT {walk_rows}) AS recent
-            WHERE {match} AND {filters} AND (SELECT count(*) FROM probe) BETWEEN {walk_min} AND {depth} - 1
+            SELECT * FROM (
+                SELECT {columns} FROM probe
+                UNION ALL
+                SELECT {columns}
+                FROM (
+                    SELECT * FROM (
+                        (SELECT * FROM instrument
+                         WHERE publish = (SELECT publish FROM after_probe) AND id > (SELECT id FROM after_probe)
+                         ORDER BY {tier_order})
+                        UNION ALL
+                        (SELECT * FROM instrument WHERE publish < (SELECT publish FROM after_probe) ORDER BY {tier_order})
+                        UNION ALL
+                        (SELECT * FROM instrument
+                         WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR id > (SELECT id FROM after_probe))
+                         ORDER BY {tier_order})
+                    ) AS older
+                    LIMIT {walk_rows}
+                ) AS recent
+                WHERE {match} AND {filters}
+            ) AS walked
+            WHERE (SELECT count(*) FROM probe) BETWEEN {walk_min} AND {depth} - 1
             LIMIT {depth}
         ),
         newest AS (
@@ -529,7 +554,7 @@ def search_page(params: SearchParams) -> Query:
     templates = {"small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL}
     for match, read in matches:
         if read == "probe" and probe_arg is None:
-            args += [probe_rows, WALK_FACTOR * probe_rows, math.ceil(WALK_MIN_SHARE * windows_depth)]
+            args += [probe_rows, (WALK_FACTOR - 1) * probe_rows, math.ceil(WALK_MIN_SHARE * windows_depth)]
             probe_arg, walk_arg, walk_min_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
         template = CANDIDATE_NEWEST_SQL if one_pass else templates[read]
         newest = template.format(

@@ -337,26 +337,69 @@ async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(
         return found
 
     walked = await pages()
-    # the walk served the first page: its CTE returned a full window
-    params = parse(SearchParams, MultiDict(name="fender"))
+    assert await walked_rows(database_url, "fender") == [60]  # the walk filled the first window (probe: 25)
+    monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
+    assert await pages() == walked
+    assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
+    assert len(walked[0]) == 50 and len(walked[1]) == 50
+
+
+async def walked_rows(database_url: str, name: str) -> list[int]:
+    """Rows each walk of the first page's query returned (EXPLAIN ANALYZE), one per probed tier that ran it."""
+    from searchsvc import sql
+    from searchsvc.params import SearchParams, parse
+
+    params = parse(SearchParams, MultiDict(name=name))
     conn = await asyncpg.connect(database_url)
     try:
-        text_query = query.parse(params.name)
-        lookup = sql.word_expansion(text_query)
+        lookup = sql.word_expansion(query.parse(params.name))
         params = params.with_expansion(query.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args)))
         page = sql.search_page(params)
         plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {page.text}", *page.args)
     finally:
         await conn.close()
+
     def nodes(node):
         yield node
         for child in node.get("Plans", []):
             yield from nodes(child)
 
     root = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-    walks = [n for n in nodes(root) if n.get("Subplan Name") == "CTE walk"]
-    assert walks and walks[0]["Actual Rows"] == 60  # the walk filled the first window (probe: 25)
+    return [n["Actual Rows"] for n in nodes(root) if n.get("Subplan Name") == "CTE walk" and n["Actual Rows"]]
+
+
+@pytest.mark.parametrize("undated", [0, 450])
+async def test_a_walk_goes_on_from_the_middle_of_a_day_and_into_undated_listings(
+    aiohttp_client, database_url, monkeypatch, undated,
+):
+    """The walk starts where the probe stopped: in the middle of a day's listings (ids after the
+    probe's last one), then older days, then listings with no date, last; its pages are the GIN
+    fallback's."""
+    from searchsvc import sql
+
+    # five listings a day, a Fender every 4th; with `undated`, the oldest that many have no date
+    rows = [
+        listing(n, name=f"Fender Stratocaster {n}" if n % 4 == 0 else f"Yamaha Pacifica {n}",
+                publish=None if n < undated else date(2020, 1, 1) + timedelta(days=n // 5))
+        for n in range(600)
+    ]
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    # the probe's last listing is #500, a Fender, the first of its day; #504 on the same day is one too
+    monkeypatch.setattr(sql, "PROBE_ROWS", 96)
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+
+    async def pages() -> list[list[str]]:
+        found = []
+        for page in (1, 2):
+            resp = await client.get("/searchInstrument/", params={"name": "fender", "page": str(page)})
+            found.append([r["name"] for r in (await resp.json())["results"]])
+        return found
+
+    walked = await pages()
+    assert await walked_rows(database_url, "fender") == [60]
     monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
     assert await pages() == walked
-    assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
     assert len(walked[0]) == 50 and len(walked[1]) == 50
