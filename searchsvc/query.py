@@ -148,6 +148,10 @@ class Expansion:
 
     words: dict[str, WordLexemes] = field(default_factory=dict)
     listings: int | None = None  # rows in the table (the planner's figure), to judge the counts against
+    # the search text is one word, and every indexed word containing it is that word or (when it may
+    # be a prefix) begins with it: every name containing the text matches the tiers, so the substring
+    # tier is empty and neither the page nor the counts need the trigram index (sql.word_expansion)
+    substring_in_words: bool = False
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
@@ -158,8 +162,9 @@ def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
     words = {}
     listings = None
+    substring_in_words = False
     for r in rows:
-        listings = r["listings"]
+        listings, substring_in_words = r["listings"], r["substring_in_words"]
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
         words[r["word"]] = WordLexemes(
             literal=tuple(r["literal"]), spanish=tuple(r["spanish"]), english=tuple(r["english"]),
@@ -171,7 +176,7 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words, listings)
+    return Expansion(words, listings, substring_in_words)
 
 
 @dataclass(frozen=True)

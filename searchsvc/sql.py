@@ -229,7 +229,22 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
                WHERE own.lexemes && (k.literal || k.spanish || k.english) AND other.term <> own.term
            ) AS s
        ) AS synonyms,
-       coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc
+       coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc,
+       -- the typed text ($8, one word of letters and digits, or NULL) inside names only as the word
+       -- itself or the start of a word it is a prefix of ($9): then the substring tier is empty
+       (
+           $8::text IS NOT NULL
+           AND (SELECT t.literal FROM typed t WHERE t.ord = 1) = ARRAY[searchsvc_fold($8::text)]
+           AND NOT EXISTS (
+               SELECT FROM search_word w
+               WHERE w.word LIKE '%' || searchsvc_fold($8::text) || '%' AND w.word <> searchsvc_fold($8::text)
+                 AND NOT ($9::bool AND w.word LIKE searchsvc_fold($8::text) || '%')
+           )
+           AND NOT EXISTS (
+               SELECT FROM search_word w
+               WHERE w.word <> searchsvc_fold(w.word) AND searchsvc_fold(w.word) LIKE '%' || searchsvc_fold($8::text) || '%'
+           )
+       ) AS substring_in_words
 FROM known k
 -- near spellings: for a word that finds nothing, or far less than a similar word does (a typo
 -- that a few sellers made too: `fendr`), never for a word that is common itself
@@ -412,15 +427,19 @@ ORDER BY page.position
 """
 
 
-def word_expansion(text: query.SearchText) -> Query:
-    """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings."""
+def word_expansion(text: query.SearchText, name: str | None = None) -> Query:
+    """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings;
+    and, when `name` (the search text) is one word, whether names hold it only as that word or a
+    word it begins (Expansion.substring_in_words)."""
     words = text.all_words
     plain = {w: i for i, w in enumerate(text.words)}
     prefix = [w in plain and text.prefix_allowed(plain[w]) for w in words]
     fuzzy = [w in plain and len(w) >= query.FUZZY_MIN_LENGTH for w in words]
+    # letters and digits only (no space, no punctuation: one token), 3+ so the trigram index serves it
+    one_word = name if name is not None and name.isalnum() and trigram_selective(name) and text.words == (name,) else None
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
-        query.PREFIX_MAX_WORDS,
+        query.PREFIX_MAX_WORDS, one_word, bool(one_word) and prefix[0],
     ), generic_plan=True)
 
 
@@ -441,16 +460,22 @@ def _tiers(name: str, expansion: query.Expansion | None) -> query.Tiers | None:
     return query.tiers(text, expansion or query.Expansion())
 
 
+def _substring_in_words(params: SearchParams) -> bool:
+    """Does every name containing the search text match its words (no substring-only matches)?"""
+    return params.expansion is not None and params.expansion.substring_in_words
+
+
 def _search_match(params: SearchParams, args: list[Any]) -> str:
     """What a search matches, for counts and facets: any tier, or the name containing the text.
 
     A text without 3 letters or digits in a row counts its word matches only (no index serves
     such a substring: the page looks for substring-only matches among the newest listings), or,
-    with no words at all, its substring matches among the newest listings.
+    with no words at all, its substring matches among the newest listings. A text whose
+    substring matches all match its words (_substring_in_words) counts its word matches only.
     """
     tiers = _search_tiers(params)
     selective = trigram_selective(params.name)
-    if tiers is not None and not selective:
+    if tiers is not None and (not selective or _substring_in_words(params)):
         args.append(tiers.any_match)
         return TSQUERY_MATCH.format(tsquery=f"${len(args)}")
     args.append(like_pattern(params.name))
@@ -532,23 +557,29 @@ def search_page(params: SearchParams) -> Query:
         args.append(tsquery)
         small = bound is not None and bound <= small_rows
         matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe"))
-    args.append(like_pattern(params.name))
-    like = f"${len(args)}"
+    # the last tier: names containing the text that no word tier matched, unless there are none
+    substring_tier = not (tiers and _substring_in_words(params))
+    if substring_tier:
+        args.append(like_pattern(params.name))
+        like = f"${len(args)}"
     # the trigram index answers a substring of 3+ characters; a shorter one can only be probed
     trigram = trigram_selective(params.name)
     substring_read = "small" if trigram else "probe only"
-    if tiers:
+    if tiers and substring_tier:
         args.append(tiers.any_match)
         any_match = f"${len(args)}"
         matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read))
-    else:
+    elif not tiers:
         matches.append((SUBSTRING_MATCH.format(like=like), substring_read))
     one_pass = all(read == "small" for _, read in matches) and _one_pass(tiers, small_rows)
     candidates = ""
     if one_pass:
-        candidates = CANDIDATES_SQL.format(
-            columns=RANK_COLUMNS, match=SEARCH_MATCH.format(tsquery=any_match, like=like), filters=filters,
-        )
+        if substring_tier:
+            match = SEARCH_MATCH.format(tsquery=any_match, like=like)
+        else:
+            args.append(tiers.any_match)
+            match = TSQUERY_MATCH.format(tsquery=f"${len(args)}")
+        candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=filters)
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {"small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL}

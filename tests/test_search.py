@@ -123,3 +123,39 @@ async def test_a_word_and_its_own_exclusion_match_only_the_literal_text(client, 
     from searchsvc.params import SearchParams
 
     assert "@@" not in sql.search_page(SearchParams(name="fender -fender", sort=sort)).text
+
+
+async def test_a_word_glued_to_digits_is_found_by_its_unaccented_spelling(client, database_url):
+    # `Año2020edición` is one token of letters and digits: its lexeme keeps the accents, the folded
+    # name does not; no word is close enough to `ano2020` to be its typo: only the substring finds it
+    await insert(database_url, [listing(1, name="Calendario Año2020edición Yamaha"), listing(2, name="Yamaha ano 2020")])
+    assert await _links(client, "name=ano2020") == ["1"]
+
+
+async def test_a_one_word_search_skips_the_substring_tier_only_when_no_other_word_holds_the_text(client, database_url):
+    from multidict import MultiDict
+
+    from searchsvc import query, sql
+    from searchsvc.params import SearchParams, parse
+
+    await insert(database_url, [
+        listing(1, name="Korg Minilogue"), listing(2, name="Minilogue-XD bass"), listing(3, name="Roland Juno"),
+    ])
+    assert sorted(await _links(client, "name=minilogue")) == ["1", "2"]
+    await insert(database_url, [listing(4, name="Korg xminilogue clone")])
+    assert sorted(await _links(client, "name=minilogue")) == ["1", "2", "4"]
+
+    async def page_and_count_text(name: str) -> str:
+        import asyncpg
+
+        params = parse(SearchParams, MultiDict(name=name))
+        conn = await asyncpg.connect(database_url)
+        try:
+            lookup = sql.word_expansion(query.parse(name), name)
+            params = params.with_expansion(query.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args)))
+        finally:
+            await conn.close()
+        return sql.search_page(params).text + sql.search_count(params, 1000).text
+
+    assert "LIKE" in await page_and_count_text("minilogue")  # `xminilogue` holds it
+    assert "LIKE" not in await page_and_count_text("juno")  # only the word itself
