@@ -144,6 +144,26 @@ async def database_rows(url: str) -> int:
         await conn.close()
 
 
+async def publish_order(url: str) -> float:
+    """How closely the table's physical order follows `publish` (pg_stats correlation, -1..1)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("ANALYZE instrument (publish)")
+        return await conn.fetchval(
+            "SELECT coalesce(abs(correlation), 0) FROM pg_stats WHERE tablename = 'instrument' AND attname = 'publish'"
+        )
+    finally:
+        await conn.close()
+
+
+async def cluster_by_publish(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CLUSTER instrument USING instrument_publish_rank_idx", timeout=None)
+    finally:
+        await conn.close()
+
+
 async def vacuum(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
@@ -153,7 +173,8 @@ async def vacuum(url: str) -> None:
         await conn.close()
 
 
-def prepare_database(cluster: Cluster, rows: int) -> str:
+def prepare_database(cluster: Cluster, rows: int, keep_order: bool = False) -> tuple[str, float]:
+    """The database of `rows` generated listings (seeded when new), and its heap's publish correlation."""
     name = f"bench_{rows}"
     cluster.create_database(name)
     url = cluster.url(name)
@@ -165,8 +186,16 @@ def prepare_database(cluster: Cluster, rows: int) -> str:
         print(f"seeded {rows} listings in {time.monotonic() - started:.0f} s", flush=True)
     elif have != rows:
         sys.exit(f"database {name} holds {have} listings, not {rows}: drop it or pick another --dir")
+    # Daily loads write listings in publish order; `searchsvc seed` shuffles the dates, which makes
+    # every newest-first probe a random heap read (ops/bench/EXPLAIN.md, "Physical order")
+    order = asyncio.run(publish_order(url))
+    if not keep_order and order < 0.9:
+        started = time.monotonic()
+        print("CLUSTER instrument USING instrument_publish_rank_idx (the order daily loads write) ...", flush=True)
+        asyncio.run(cluster_by_publish(url))
+        print(f"clustered in {time.monotonic() - started:.0f} s", flush=True)
     asyncio.run(vacuum(url))
-    return url
+    return url, asyncio.run(publish_order(url)) if not keep_order and order < 0.9 else order
 
 
 # ---- service ------------------------------------------------------------------------------
@@ -434,6 +463,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db-samples", type=int, default=20, help="sequential requests per scenario for db time")
     parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of the service (INFO logs every request)")
     parser.add_argument("--stop-db", action="store_true", help="stop the cluster afterwards")
+    parser.add_argument("--keep-order", action="store_true",
+                        help="do not CLUSTER the table by publish date (default: cluster it once, as daily loads "
+                        "order it; the seed shuffles dates)")
     parser.add_argument("--client", choices=("wrk", "hey"), default="wrk",
                         help="load generator of the single-URL scenarios (hey: latency percentiles per request; "
                         "the mix always uses wrk)")
@@ -446,7 +478,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("wrk or hey is missing: run ops/bench/deps.sh (Debian packages `wrk`, `hey`)")
 
     cluster = prepare_cluster(args.dir)
-    url = prepare_database(cluster, args.rows)
+    url, heap_order = prepare_database(cluster, args.rows, args.keep_order)
     service = start_service(args, url)
     try:
         chosen = [s for s in scenarios() if not args.only or args.only in s.name]
@@ -482,7 +514,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"{args.rows} listings, concurrency {args.concurrency}, {args.duration} s each, "
           f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}, "
-          f"unique share {args.unique_share}, response cache ttl {'default' if args.response_cache_ttl is None else args.response_cache_ttl}")
+          f"unique share {args.unique_share}, response cache ttl {'default' if args.response_cache_ttl is None else args.response_cache_ttl}, "
+          f"heap in publish order {heap_order:.2f} (|correlation|)")
     print(machine())
     print(table(report))
     rates = {name: r.get("rps") for name, r, skipped in report if not skipped and r}
