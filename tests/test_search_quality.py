@@ -313,9 +313,6 @@ def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(listings,
 async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(aiohttp_client, database_url, monkeypatch):
     """`fender` in one category among many newer listings: the probe of the newest rows finds a few, the
     walk beyond it fills the page, with the same pages the GIN fallback gives."""
-    from searchsvc import sql
-    from searchsvc.params import SearchParams, parse
-
     # every 4th listing a Fender guitar, the others other words: 1 in 4 of the newest match
     rows = [
         listing(n, name=f"Fender Stratocaster {n}" if n % 4 == 0 else f"Yamaha Pacifica {n}",
@@ -323,9 +320,18 @@ async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(
         for n in range(600)
     ]
     await insert(database_url, rows)
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table: probe, no one pass
+    walked = await walked_and_fallback_pages(aiohttp_client, database_url, monkeypatch, probe_rows=100)  # probe: 25
+    assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
+
+
+async def walked_and_fallback_pages(aiohttp_client, database_url: str, monkeypatch, probe_rows: int) -> list[list[str]]:
+    """Pages 1 and 2 of `fender` with a probe of `probe_rows` listings (as on a big table: no one pass),
+    after checking that a walk filled page 1's window and that the GIN fallback gives the same pages."""
+    from searchsvc import sql
+
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", 100)  # 25 matches in the probe: a page needs 60
+    monkeypatch.setattr(sql, "PROBE_ROWS", probe_rows)
     monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
 
@@ -337,11 +343,11 @@ async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(
         return found
 
     walked = await pages()
-    assert await walked_rows(database_url, "fender") == [60]  # the walk filled the first window (probe: 25)
+    assert await walked_rows(database_url, "fender") == [60]  # the walk filled the first window
     monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
     assert await pages() == walked
-    assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
     assert len(walked[0]) == 50 and len(walked[1]) == 50
+    return walked
 
 
 async def walked_rows(database_url: str, name: str) -> list[int]:
@@ -375,8 +381,6 @@ async def test_a_walk_goes_on_from_the_middle_of_a_day_and_into_undated_listings
     """The walk starts where the probe stopped: in the middle of a day's listings (ids after the
     probe's last one), then older days, then listings with no date, last; its pages are the GIN
     fallback's."""
-    from searchsvc import sql
-
     # five listings a day, a Fender every 4th; with `undated`, the oldest that many have no date
     rows = [
         listing(n, name=f"Fender Stratocaster {n}" if n % 4 == 0 else f"Yamaha Pacifica {n}",
@@ -384,22 +388,5 @@ async def test_a_walk_goes_on_from_the_middle_of_a_day_and_into_undated_listings
         for n in range(600)
     ]
     await insert(database_url, rows)
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     # the probe's last listing is #500, a Fender, the first of its day; #504 on the same day is one too
-    monkeypatch.setattr(sql, "PROBE_ROWS", 96)
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
-    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
-
-    async def pages() -> list[list[str]]:
-        found = []
-        for page in (1, 2):
-            resp = await client.get("/searchInstrument/", params={"name": "fender", "page": str(page)})
-            found.append([r["name"] for r in (await resp.json())["results"]])
-        return found
-
-    walked = await pages()
-    assert await walked_rows(database_url, "fender") == [60]
-    monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
-    assert await pages() == walked
-    assert len(walked[0]) == 50 and len(walked[1]) == 50
+    await walked_and_fallback_pages(aiohttp_client, database_url, monkeypatch, probe_rows=96)
