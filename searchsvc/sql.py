@@ -296,9 +296,9 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   5,000), the walk goes on, up to WALK_FACTOR x the probe's rows, stopping when the page is
 #   full (~7,000 rows, 20 ms, where the GIN fallback ANDed bitmaps of 120k, 300k and 360k rows:
 #   130 ms). The walk keeps the probe's matches and goes on after the probe's last listing
-#   (after_probe: its date and id, from the index alone), in three index scans: the rest of that
-#   day, older days, undated listings; it used to start again from the newest and read the probe's
-#   5,000 rows twice (`korg` page 3: 25 -> 14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md,
+#   (after_probe: its date and id, from the index alone), in two index scans in rank order: that
+#   day and older ones (passing over the probe's rows of that day), then undated listings; it used
+#   to start again from the newest and read the probe's 5,000 rows twice (`korg` page 3: 25 -> 14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md,
 #   session 5). Only when the walk does not fill the page either, or the probe found almost
 #   nothing, does the tier fall back to its GIN index (few matches among the newest listings:
 #   few matches at all, usually).
@@ -332,10 +332,9 @@ PROBED_NEWEST_SQL = """
                 FROM (
                     SELECT * FROM (
                         (SELECT * FROM instrument
-                         WHERE publish = (SELECT publish FROM after_probe) AND id > (SELECT id FROM after_probe)
+                         WHERE publish <= (SELECT publish FROM after_probe)
+                           AND (publish < (SELECT publish FROM after_probe) OR id > (SELECT id FROM after_probe))
                          ORDER BY {tier_order})
-                        UNION ALL
-                        (SELECT * FROM instrument WHERE publish < (SELECT publish FROM after_probe) ORDER BY {tier_order})
                         UNION ALL
                         (SELECT * FROM instrument
                          WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR id > (SELECT id FROM after_probe))
