@@ -298,10 +298,10 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   130 ms). The walk keeps the probe's matches and goes on after the probe's last listing
 #   (after_probe: its date and id, from the index alone), in two index scans in rank order: that
 #   day and older ones (passing over the probe's rows of that day), then undated listings; it used
-#   to start again from the newest and read the probe's 5,000 rows twice (`korg` page 3: 25 -> 14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md,
-#   session 5). Only when the walk does not fill the page either, or the probe found almost
-#   nothing, does the tier fall back to its GIN index (few matches among the newest listings:
-#   few matches at all, usually).
+#   to start again from the newest and read the probe's 5,000 rows twice (`korg` page 3: 25 ->
+#   14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md, session 5). Only when the walk
+#   does not fill the page either, or the probe found almost nothing, does the tier fall back to
+#   its GIN index (few matches among the newest listings: few matches at all, usually).
 # - small: a tier that search_word says is too rare for the probe to fill the page, and (without
 #   filters) cheaper to read whole than to walk past (_small_tier_rows), goes straight to the GIN index; the
 #   planner cannot tell how rare a combination of words is (it multiplies their frequencies),
@@ -339,7 +339,7 @@ PROBED_NEWEST_SQL = """
                         (SELECT * FROM instrument
                          WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR id > (SELECT id FROM after_probe))
                          ORDER BY {tier_order})
-                    ) AS older
+                    ) AS older  -- a subquery, not `(...) UNION ALL (...) LIMIT`: that one got a sort of 185,000 rows
                     LIMIT {walk_rows}
                 ) AS recent
                 WHERE {match} AND {filters}
@@ -516,6 +516,12 @@ def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered
     return max(SMALL_TIER_ROWS, rows if filtered else min(rows, math.isqrt(listings * depth)))
 
 
+def _bind_next(args: list[Any], value: Any) -> str:
+    """Append `value` to `args`; its placeholder (`$n`)."""
+    args.append(value)
+    return f"${len(args)}"
+
+
 def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:
     """Are all the tiers' rows together few enough to read them in one candidate pass?"""
     return tiers is not None and tiers.any_bound is not None and tiers.any_bound <= small_rows
@@ -556,28 +562,24 @@ def search_page(params: SearchParams) -> Query:
         args.append(tsquery)
         small = bound is not None and bound <= small_rows
         matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe"))
-    # the last tier: names containing the text that no word tier matched, unless there are none
-    substring_tier = not (tiers and _substring_in_words(params))
-    if substring_tier:
-        args.append(like_pattern(params.name))
-        like = f"${len(args)}"
-    # the trigram index answers a substring of 3+ characters; a shorter one can only be probed
-    trigram = trigram_selective(params.name)
-    substring_read = "small" if trigram else "probe only"
-    if tiers and substring_tier:
-        args.append(tiers.any_match)
-        any_match = f"${len(args)}"
-        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read))
-    elif not tiers:
+    # the last tier: names containing the text that no word tier matched (none when
+    # _substring_in_words); the trigram index answers a substring of 3+ characters, a shorter one
+    # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
+    substring_read = "small" if trigram_selective(params.name) else "probe only"
+    like = any_match = None
+    if not tiers:
+        like = _bind_next(args, like_pattern(params.name))
         matches.append((SUBSTRING_MATCH.format(like=like), substring_read))
+    elif not _substring_in_words(params):
+        like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
+        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read))
     one_pass = all(read == "small" for _, read in matches) and _one_pass(tiers, small_rows)
     candidates = ""
     if one_pass:
-        if substring_tier:
-            match = SEARCH_MATCH.format(tsquery=any_match, like=like)
+        if like is None:
+            match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tiers.any_match))
         else:
-            args.append(tiers.any_match)
-            match = TSQUERY_MATCH.format(tsquery=f"${len(args)}")
+            match = SEARCH_MATCH.format(tsquery=any_match, like=like)
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=filters)
     parts = []
     probe_arg = walk_arg = walk_min_arg = None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import assert_rejected, insert, listing
+from .conftest import assert_rejected, expanded_search, insert, listing
 
 
 async def _links(client, query: str) -> list[str]:
@@ -133,10 +133,7 @@ async def test_a_word_glued_to_digits_is_found_by_its_unaccented_spelling(client
 
 
 async def test_a_one_word_search_skips_the_substring_tier_only_when_no_other_word_holds_the_text(client, database_url):
-    from multidict import MultiDict
-
-    from searchsvc import query, sql
-    from searchsvc.params import SearchParams, parse
+    from searchsvc import sql
 
     await insert(database_url, [
         listing(1, name="Korg Minilogue"), listing(2, name="Minilogue-XD bass"), listing(3, name="Roland Juno"),
@@ -146,15 +143,7 @@ async def test_a_one_word_search_skips_the_substring_tier_only_when_no_other_wor
     assert sorted(await _links(client, "name=minilogue")) == ["1", "2", "4"]
 
     async def page_and_count_text(name: str) -> str:
-        import asyncpg
-
-        params = parse(SearchParams, MultiDict(name=name))
-        conn = await asyncpg.connect(database_url)
-        try:
-            lookup = sql.word_expansion(query.parse(name), name)
-            params = params.with_expansion(query.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args)))
-        finally:
-            await conn.close()
+        params = await expanded_search(database_url, name)
         return sql.search_page(params).text + sql.search_count(params, 1000).text
 
     assert "LIKE" in await page_and_count_text("minilogue")  # `xminilogue` holds it

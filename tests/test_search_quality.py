@@ -12,13 +12,12 @@ from datetime import date, timedelta
 
 import asyncpg
 import pytest
-from multidict import MultiDict
 
 from searchsvc import query
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
-from .conftest import fresh_database, insert, listing
+from .conftest import expanded_search, fetch, fresh_database, insert, listing
 from .relevance import judging
 
 # The level the README states: mean nDCG@10 over the judged set (measured 0.96 when written).
@@ -353,17 +352,9 @@ async def walked_and_fallback_pages(aiohttp_client, database_url: str, monkeypat
 async def walked_rows(database_url: str, name: str) -> list[int]:
     """Rows each walk of the first page's query returned (EXPLAIN ANALYZE), one per probed tier that ran it."""
     from searchsvc import sql
-    from searchsvc.params import SearchParams, parse
 
-    params = parse(SearchParams, MultiDict(name=name))
-    conn = await asyncpg.connect(database_url)
-    try:
-        lookup = sql.word_expansion(query.parse(params.name))
-        params = params.with_expansion(query.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args)))
-        page = sql.search_page(params)
-        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {page.text}", *page.args)
-    finally:
-        await conn.close()
+    page = sql.search_page(await expanded_search(database_url, name))
+    plan = (await fetch(database_url, f"EXPLAIN (ANALYZE, FORMAT JSON) {page.text}", *page.args))[0][0]
 
     def nodes(node):
         yield node

@@ -144,11 +144,12 @@ async def database_rows(url: str) -> int:
         await conn.close()
 
 
-async def publish_order(url: str) -> float:
-    """How closely the table's physical order follows `publish` (pg_stats correlation, -1..1)."""
+async def publish_order(url: str, analyze: bool = True) -> float:
+    """How closely the table's physical order follows `publish` (|pg_stats correlation|, 0..1)."""
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("ANALYZE instrument (publish)")
+        if analyze:
+            await conn.execute("ANALYZE instrument (publish)")
         return await conn.fetchval(
             "SELECT coalesce(abs(correlation), 0) FROM pg_stats WHERE tablename = 'instrument' AND attname = 'publish'"
         )
@@ -159,7 +160,7 @@ async def publish_order(url: str) -> float:
 async def cluster_by_publish(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("CLUSTER instrument USING instrument_publish_rank_idx", timeout=None)
+        await conn.execute("CLUSTER instrument USING instrument_publish_rank_idx")
     finally:
         await conn.close()
 
@@ -188,14 +189,13 @@ def prepare_database(cluster: Cluster, rows: int, keep_order: bool = False) -> t
         sys.exit(f"database {name} holds {have} listings, not {rows}: drop it or pick another --dir")
     # Daily loads write listings in publish order; `searchsvc seed` shuffles the dates, which makes
     # every newest-first probe a random heap read (ops/bench/EXPLAIN.md, "Physical order")
-    order = asyncio.run(publish_order(url))
-    if not keep_order and order < 0.9:
+    if not keep_order and asyncio.run(publish_order(url)) < 0.9:
         started = time.monotonic()
         print("CLUSTER instrument USING instrument_publish_rank_idx (the order daily loads write) ...", flush=True)
         asyncio.run(cluster_by_publish(url))
         print(f"clustered in {time.monotonic() - started:.0f} s", flush=True)
-    asyncio.run(vacuum(url))
-    return url, asyncio.run(publish_order(url)) if not keep_order and order < 0.9 else order
+    asyncio.run(vacuum(url))  # VACUUM (ANALYZE): the correlation read below is the table's as it is now
+    return url, asyncio.run(publish_order(url, analyze=False))
 
 
 # ---- service ------------------------------------------------------------------------------
