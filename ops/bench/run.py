@@ -136,42 +136,20 @@ def run_cli(database_url: str, *args: str) -> None:
     subprocess.run([str(BIN / "searchsvc"), *args], env=env, check=True)
 
 
-async def database_rows(url: str) -> int:
+async def database_value(url: str, *statements: str) -> object:
+    """Run `statements` on a connection of their own; the first column of the last one's first row."""
     conn = await asyncpg.connect(url)
     try:
-        return await conn.fetchval("SELECT count(*) FROM instrument")
+        for statement in statements[:-1]:
+            await conn.execute(statement)
+        return await conn.fetchval(statements[-1])
     finally:
         await conn.close()
 
 
-async def publish_order(url: str, analyze: bool = True) -> float:
-    """How closely the table's physical order follows `publish` (|pg_stats correlation|, 0..1)."""
-    conn = await asyncpg.connect(url)
-    try:
-        if analyze:
-            await conn.execute("ANALYZE instrument (publish)")
-        return await conn.fetchval(
-            "SELECT coalesce(abs(correlation), 0) FROM pg_stats WHERE tablename = 'instrument' AND attname = 'publish'"
-        )
-    finally:
-        await conn.close()
-
-
-async def cluster_by_publish(url: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("CLUSTER instrument USING instrument_publish_rank_idx")
-    finally:
-        await conn.close()
-
-
-async def vacuum(url: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("VACUUM (ANALYZE) instrument")
-        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    finally:
-        await conn.close()
+PUBLISH_ORDER_SQL = (  # how closely the heap follows `publish`: |pg_stats correlation|, 0..1
+    "SELECT coalesce(abs(correlation), 0) FROM pg_stats WHERE tablename = 'instrument' AND attname = 'publish'"
+)
 
 
 def prepare_database(cluster: Cluster, rows: int, keep_order: bool = False) -> tuple[str, float]:
@@ -180,7 +158,7 @@ def prepare_database(cluster: Cluster, rows: int, keep_order: bool = False) -> t
     cluster.create_database(name)
     url = cluster.url(name)
     run_cli(url, "migrate")
-    have = asyncio.run(database_rows(url))
+    have = asyncio.run(database_value(url, "SELECT count(*) FROM instrument"))
     if have == 0:
         started = time.monotonic()
         run_cli(url, "seed", "--rows", str(rows))
@@ -189,13 +167,16 @@ def prepare_database(cluster: Cluster, rows: int, keep_order: bool = False) -> t
         sys.exit(f"database {name} holds {have} listings, not {rows}: drop it or pick another --dir")
     # Daily loads write listings in publish order; `searchsvc seed` shuffles the dates, which makes
     # every newest-first probe a random heap read (ops/bench/EXPLAIN.md, "Physical order")
-    if not keep_order and asyncio.run(publish_order(url)) < 0.9:
+    if not keep_order and asyncio.run(database_value(url, "ANALYZE instrument (publish)", PUBLISH_ORDER_SQL)) < 0.9:
         started = time.monotonic()
         print("CLUSTER instrument USING instrument_publish_rank_idx (the order daily loads write) ...", flush=True)
-        asyncio.run(cluster_by_publish(url))
+        asyncio.run(database_value(url, "CLUSTER instrument USING instrument_publish_rank_idx", "SELECT 1"))
         print(f"clustered in {time.monotonic() - started:.0f} s", flush=True)
-    asyncio.run(vacuum(url))  # VACUUM (ANALYZE): the correlation read below is the table's as it is now
-    return url, asyncio.run(publish_order(url, analyze=False))
+    # VACUUM (ANALYZE): index-only scans read no table pages, and the correlation below is current
+    order = asyncio.run(database_value(
+        url, "VACUUM (ANALYZE) instrument", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", PUBLISH_ORDER_SQL,
+    ))
+    return url, order
 
 
 # ---- service ------------------------------------------------------------------------------
