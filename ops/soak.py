@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         bench = _bench_module()
         cluster = bench.prepare_cluster(args.dir)
-        database_url = bench.prepare_database(cluster, args.rows)
+        database_url, _heap_order = bench.prepare_database(cluster, args.rows)
         service_args = argparse.Namespace(
             port=args.port, log_level="WARNING", pool_max=args.pool_max, workers=args.workers,
             response_cache_ttl=args.response_cache_ttl,
