@@ -301,7 +301,8 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 #   to start again from the newest and read the probe's 5,000 rows twice (`korg` page 3: 25 ->
 #   14-19 ms, `minilogue` 28 -> 24-26 ms; ops/bench/EXPLAIN.md, session 5). Only when the walk
 #   does not fill the page either, or the probe found almost nothing, does the tier fall back to
-#   its GIN index (few matches among the newest listings: few matches at all, usually).
+#   its GIN index (few matches among the newest listings: few matches at all, usually; a lone word
+#   that search_word counts as common is walked whatever its probe found: _walk_min).
 # - small: a tier that search_word says is too rare for the probe to fill the page, and (without
 #   filters) cheaper to read whole than to walk past (_small_tier_rows), goes straight to the GIN index; the
 #   planner cannot tell how rare a combination of words is (it multiplies their frequencies),
@@ -516,6 +517,29 @@ def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered
     return max(SMALL_TIER_ROWS, rows if filtered else min(rows, math.isqrt(listings * depth)))
 
 
+WALK_DENSE = 2  # a lone word expected WALK_DENSE x the depth times within the walk's rows is walked whatever its probe found
+
+
+def _walk_min(bound: int | None, listings: int | None, depth: int, probe_rows: int, filtered: bool, one_word: bool) -> int:
+    """How many matches a tier's probe must find for the walk to go on (fewer: the GIN index is read).
+
+    Usually WALK_MIN_SHARE of the depth: the probe samples the tier's density. But the newest
+    listings are a biased sample when scrapers load one marketplace after another (within a day
+    the rank order is insertion order): at 5M the newest 5,000 were one guitar shop's, with 4
+    `korg` among them, and the GIN fallback read all 132,000 `korg` listings (400-730 ms). So a
+    search of one word that search_word says is common enough to fill the page within the walk's
+    rows is walked whatever the probe found (`korg` at 5M: 462 -> 11 ms, `roland` page 5: 735 ->
+    21; ops/bench/EXPLAIN.md, session 6). Not with several words (their bound is the rarest word's
+    count, not how often they meet: `gibson roland` walked 40,000 rows for nothing, 14 -> 67 ms at
+    1M) nor with filters (the bound says nothing of their share).
+    """
+    share = math.ceil(WALK_MIN_SHARE * depth)
+    if filtered or not one_word or not bound or not listings:
+        return share
+    expected = bound * WALK_FACTOR * probe_rows / listings
+    return 0 if expected >= WALK_DENSE * depth else share
+
+
 def _bind_next(args: list[Any], value: Any) -> str:
     """Append `value` to `args`; its placeholder (`$n`)."""
     args.append(value)
@@ -556,12 +580,15 @@ def search_page(params: SearchParams) -> Query:
     # (match condition, how to read it: "small" through an index, "probe" then the GIN index,
     # "probe only" for a substring too short for the trigram index)
     listings = params.expansion.listings if params.expansion else None
-    small_rows = _small_tier_rows(listings, windows_depth, probe_rows, bool(_filter_values(params)))
-    matches: list[tuple[str, str]] = []
+    filtered = bool(_filter_values(params))
+    small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
+    one_word = len(query.parse(params.name).words) == 1
+    matches: list[tuple[str, str, int]] = []  # (match, read, walk_min: for a probe, see _walk_min)
     for tsquery, bound in zip(tiers.queries, tiers.bounds) if tiers else ():
         args.append(tsquery)
         small = bound is not None and bound <= small_rows
-        matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe"))
+        walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
+        matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe", walk_min))
     # the last tier: names containing the text that no word tier matched (none when
     # _substring_in_words); the trigram index answers a substring of 3+ characters, a shorter one
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
@@ -569,11 +596,11 @@ def search_page(params: SearchParams) -> Query:
     like = any_match = None
     if not tiers:
         like = _bind_next(args, like_pattern(params.name))
-        matches.append((SUBSTRING_MATCH.format(like=like), substring_read))
+        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0))
     elif not _substring_in_words(params):
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
-        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read))
-    one_pass = all(read == "small" for _, read in matches) and _one_pass(tiers, small_rows)
+        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0))
+    one_pass = all(read == "small" for _, read, _ in matches) and _one_pass(tiers, small_rows)
     candidates = ""
     if one_pass:
         if like is None:
@@ -584,10 +611,11 @@ def search_page(params: SearchParams) -> Query:
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {"small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL}
-    for match, read in matches:
+    for match, read, walk_min in matches:
         if read == "probe" and probe_arg is None:
-            args += [probe_rows, (WALK_FACTOR - 1) * probe_rows, math.ceil(WALK_MIN_SHARE * windows_depth)]
-            probe_arg, walk_arg, walk_min_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
+            probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
+        if read == "probe":  # each probed tier its own: a lone common word walks whatever its probe found
+            walk_min_arg = _bind_next(args, walk_min)
         template = CANDIDATE_NEWEST_SQL if one_pass else templates[read]
         newest = template.format(
             columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER,
