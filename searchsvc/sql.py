@@ -269,7 +269,7 @@ SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
 # 1M listings), so they are looked for among the newest SHORT_TEXT_PROBE_ROWS listings only.
 NEWEST_SUBSTRING_MATCH = (
     "(" + SUBSTRING_MATCH + " AND id IN "
-    "(SELECT id FROM instrument ORDER BY publish DESC NULLS LAST, id LIMIT {rows}))"
+    "(SELECT id FROM instrument ORDER BY publish DESC NULLS LAST, searchsvc_shuffle(id) LIMIT {rows}))"
 )
 _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 
@@ -286,10 +286,15 @@ RANK_WINDOW = 60  # a first page of 50 (+1 to know a next one exists) reads one 
 # Relevance order goes this deep (20 pages of 50, as Meilisearch's maxTotalHits or Algolia's
 # paginationLimitedTo): deeper pages would rank and discard every earlier row each time.
 RELEVANCE_MAX_DEPTH = 1000
-TIER_ORDER = "publish DESC NULLS LAST, id"
+# Within a day, ids in shuffled blocks of 16 (migration 0017), not in id order: ids follow
+# insertion, scrapers load one marketplace after another, and a probe of the day's first-loaded
+# listings judged every search by one shop (at 5M `piano digital` found almost no keyboards among a
+# guitar shop's newest 5,000 and read all its matches through the GIN index: 236 -> 3.4 ms page
+# query; EXPLAIN.md, session 6). The shuffle is a bijection of the ids: a total order, stable pages.
+TIER_ORDER = "publish DESC NULLS LAST, searchsvc_shuffle(id)"
 WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 # How a tier finds its newest rows:
-# - probe: walk the newest PROBE_ROWS listings in TIER_ORDER (instrument_publish_rank_idx, 0004)
+# - probe: walk the newest PROBE_ROWS listings in TIER_ORDER (instrument_publish_shuffle_idx, 0017)
 #   and keep the matches; when the tier is common (`guitarra`: a quarter of the table) the page
 #   is full after a few hundred rows. When the probe finds some matches but too few (at least
 #   WALK_MIN_SHARE of the depth: `fender` in one category and price range, 45 in the newest
@@ -313,7 +318,7 @@ PROBE_DENSITY = 20  # so the probe fills the page whenever 1 listing in 20 match
 WALK_FACTOR = 8  # the probe and the walk read at most this many times the probe's rows in all
 WALK_MIN_SHARE = 0.25  # ... and only after a probe that found this share of the depth (twice the density it needs)
 SMALL_TIER_ROWS = 2000
-GIN_ORDER = "(publish + 0) DESC NULLS LAST, id"
+GIN_ORDER = "(publish + 0) DESC NULLS LAST, searchsvc_shuffle(id)"
 
 PROBED_NEWEST_SQL = """
         probe AS MATERIALIZED (
@@ -323,7 +328,7 @@ PROBED_NEWEST_SQL = """
             LIMIT {depth}
         ),
         after_probe AS MATERIALIZED (
-            SELECT publish, id FROM instrument ORDER BY {tier_order} OFFSET {probe_rows} - 1 LIMIT 1
+            SELECT publish, searchsvc_shuffle(id) AS shuffle FROM instrument ORDER BY {tier_order} OFFSET {probe_rows} - 1 LIMIT 1
         ),
         walk AS MATERIALIZED (
             SELECT * FROM (
@@ -334,11 +339,11 @@ PROBED_NEWEST_SQL = """
                     SELECT * FROM (
                         (SELECT * FROM instrument
                          WHERE publish <= (SELECT publish FROM after_probe)
-                           AND (publish < (SELECT publish FROM after_probe) OR id > (SELECT id FROM after_probe))
+                           AND (publish < (SELECT publish FROM after_probe) OR searchsvc_shuffle(id) > (SELECT shuffle FROM after_probe))
                          ORDER BY {tier_order})
                         UNION ALL
                         (SELECT * FROM instrument
-                         WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR id > (SELECT id FROM after_probe))
+                         WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR searchsvc_shuffle(id) > (SELECT shuffle FROM after_probe))
                          ORDER BY {tier_order})
                     ) AS older  -- a subquery, not `(...) UNION ALL (...) LIMIT`: that one got a sort of 185,000 rows
                     LIMIT {walk_rows}
@@ -524,14 +529,16 @@ def _walk_min(bound: int | None, listings: int | None, depth: int, probe_rows: i
     """How many matches a tier's probe must find for the walk to go on (fewer: the GIN index is read).
 
     Usually WALK_MIN_SHARE of the depth: the probe samples the tier's density. But the newest
-    listings are a biased sample when scrapers load one marketplace after another (within a day
-    the rank order is insertion order): at 5M the newest 5,000 were one guitar shop's, with 4
-    `korg` among them, and the GIN fallback read all 132,000 `korg` listings (400-730 ms). So a
-    search of one word that search_word says is common enough to fill the page within the walk's
-    rows is walked whatever the probe found (`korg` at 5M: 462 -> 11 ms, `roland` page 5: 735 ->
-    21; ops/bench/EXPLAIN.md, session 6). Not with several words (their bound is the rarest word's
-    count, not how often they meet: `gibson roland` walked 40,000 rows for nothing, 14 -> 67 ms at
-    1M) nor with filters (the bound says nothing of their share).
+    listings can be a biased sample: before migration 0017 the rank order within a day was
+    insertion order, scrapers load one marketplace after another, and at 5M the newest 5,000 were
+    one guitar shop's, with 4 `korg` among them: the GIN fallback read all 132,000 `korg` listings
+    (400-730 ms). TIER_ORDER now shuffles a day's ids, but a word can still be rare among the newest
+    listings and common in the table (a model no longer sold). So a search of one word that
+    search_word says is common enough to fill the page within the walk's rows is walked whatever
+    the probe found (in id order, `korg` at 5M: 462 -> 11 ms, `roland` page 5: 735 -> 21;
+    ops/bench/EXPLAIN.md, session 6). Not with several words (their bound is the rarest word's
+    count, not how often they meet: walking `gibson roland` read 40,000 rows for nothing, 48 ->
+    168 ms at 1M) nor with filters (the bound says nothing of their share).
     """
     share = math.ceil(WALK_MIN_SHARE * depth)
     if filtered or not one_word or not bound or not listings:

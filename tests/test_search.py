@@ -95,7 +95,7 @@ def test_text_without_a_trigram_is_not_looked_up_in_the_whole_table():
         params = parse(SearchParams, MultiDict({"name": text, "sort": "id"}))
         page, count = sql.search_page(params), sql.search_count(params, 1000)
         for query in (page, count):
-            assert "ORDER BY publish DESC NULLS LAST, id LIMIT 1000" in query.text, text
+            assert f"ORDER BY {sql.TIER_ORDER} LIMIT 1000" in query.text, text  # the rank index: newest first
     params = parse(SearchParams, MultiDict({"name": "!!fender", "sort": "id"}))
     assert "LIMIT 1000)" not in sql.search_page(params).text
 

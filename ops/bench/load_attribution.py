@@ -31,7 +31,7 @@ async def once(label, setup=()):
     print(f"{label:40s} stage wall {t1-t0:6.1f} backend cpu {c1-c0:5.1f} | merge wall {t2-t1:6.1f} backend cpu {c2-c1:6.1f}  {dict(row)}", flush=True)
 GIN = ["DROP INDEX IF EXISTS instrument_name_trgm_idx", "DROP INDEX IF EXISTS instrument_search_vector_idx"]
 TRIG = ["ALTER TABLE instrument DISABLE TRIGGER USER"]
-BTREE = ["DROP INDEX IF EXISTS instrument_category_id_idx", "DROP INDEX IF EXISTS instrument_category_idx", "DROP INDEX IF EXISTS instrument_live_id_idx", "DROP INDEX IF EXISTS instrument_price_idx", "DROP INDEX IF EXISTS instrument_publish_idx", "DROP INDEX IF EXISTS instrument_publish_rank_idx", "DROP INDEX IF EXISTS instrument_website_idx"]
+BTREE = ["DROP INDEX IF EXISTS instrument_category_id_idx", "DROP INDEX IF EXISTS instrument_category_idx", "DROP INDEX IF EXISTS instrument_live_id_idx", "DROP INDEX IF EXISTS instrument_price_idx", "DROP INDEX IF EXISTS instrument_publish_idx", "DROP INDEX IF EXISTS instrument_publish_shuffle_idx", "DROP INDEX IF EXISTS instrument_website_idx"]
 async def main():
     await once("all migrations")
     await once("no search_word triggers", TRIG)
