@@ -189,6 +189,10 @@ class Tiers:
     # through the GIN index instead of scanning the rank order for it
     bounds: tuple[int | None, ...] = ()
     any_bound: int | None = None  # at most how many listings match any tier (None: unknown)
+    # with two words or more, the first tier is the typed words as one phrase; these are the later
+    # tiers' texts without its exclusion, for when it is looked for among the newest listings only
+    # (sql.RECENT_PHRASE_SQL): its older matches then rank in the later tiers
+    after_recent_phrase: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -331,10 +335,16 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         queries.append(_all(["(" + candidate + ")"] + not_earlier + ([exclude] if exclude else [])))
         bounds.append(bound)
         earlier.append(candidate)
+    after_recent_phrase = None
+    if len(text.words) >= 2 and len(earlier) >= 2:
+        after_recent_phrase = tuple(
+            _all(["(" + candidate + ")"] + ["!(" + e + ")" for e in earlier[1:i]] + ([exclude] if exclude else []))
+            for i, candidate in enumerate(earlier) if i > 0
+        )
     # the tiers nest (phrase and literal rows are forgiving matches, forgiving ones typo matches):
     # the broadest one alone matches them all, and the planner estimates it far better than an OR
     any_match = _all(["(" + earlier[-1] + ")"] + ([exclude] if exclude else []))
-    return Tiers(tuple(queries), any_match, tuple(bounds), any_bound)
+    return Tiers(tuple(queries), any_match, tuple(bounds), any_bound, after_recent_phrase)
 
 
 def _least(bounds: list[int | None]) -> int | None:

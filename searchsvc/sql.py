@@ -320,47 +320,51 @@ WALK_MIN_SHARE = 0.25  # ... and only after a probe that found this share of the
 SMALL_TIER_ROWS = 2000
 GIN_ORDER = "(publish + 0) DESC NULLS LAST, searchsvc_shuffle(id)"
 
-PROBED_NEWEST_SQL = """
-        probe AS MATERIALIZED (
+# The probe and, when it found some matches but too few, the walk on from its last listing: CTEs
+# named with a prefix ({p}), so that the phrase tier's (RECENT_PHRASE_SQL) can sit beside a tier's.
+PROBE_WALK_SQL = """
+        {p}probe AS MATERIALIZED (
             SELECT {columns}
             FROM (SELECT * FROM instrument ORDER BY {tier_order} LIMIT {probe_rows}) AS recent
             WHERE {match} AND {filters}
             LIMIT {depth}
         ),
-        after_probe AS MATERIALIZED (
+        {p}after_probe AS MATERIALIZED (
             SELECT publish, searchsvc_shuffle(id) AS shuffle FROM instrument ORDER BY {tier_order} OFFSET {probe_rows} - 1 LIMIT 1
         ),
-        walk AS MATERIALIZED (
+        {p}walk AS MATERIALIZED (
             SELECT * FROM (
-                SELECT {columns} FROM probe
+                SELECT {columns} FROM {p}probe
                 UNION ALL
                 SELECT {columns}
                 FROM (
                     SELECT * FROM (
                         (SELECT * FROM instrument
-                         WHERE publish <= (SELECT publish FROM after_probe)
-                           AND (publish < (SELECT publish FROM after_probe) OR searchsvc_shuffle(id) > (SELECT shuffle FROM after_probe))
+                         WHERE publish <= (SELECT publish FROM {p}after_probe)
+                           AND (publish < (SELECT publish FROM {p}after_probe) OR searchsvc_shuffle(id) > (SELECT shuffle FROM {p}after_probe))
                          ORDER BY {tier_order})
                         UNION ALL
                         (SELECT * FROM instrument
-                         WHERE publish IS NULL AND ((SELECT publish FROM after_probe) IS NOT NULL OR searchsvc_shuffle(id) > (SELECT shuffle FROM after_probe))
+                         WHERE publish IS NULL AND ((SELECT publish FROM {p}after_probe) IS NOT NULL OR searchsvc_shuffle(id) > (SELECT shuffle FROM {p}after_probe))
                          ORDER BY {tier_order})
                     ) AS older  -- a subquery, not `(...) UNION ALL (...) LIMIT`: that one got a sort of 185,000 rows
                     LIMIT {walk_rows}
                 ) AS recent
                 WHERE {match} AND {filters}
             ) AS walked
-            WHERE (SELECT count(*) FROM probe) BETWEEN {walk_min} AND {depth} - 1
+            WHERE (SELECT count(*) FROM {p}probe) BETWEEN {walk_min} AND {depth} - 1
             LIMIT {depth}
-        ),
+        )"""
+
+PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
         newest AS (
-            SELECT * FROM probe WHERE (SELECT count(*) FROM probe) >= {depth}
+            SELECT * FROM {p}probe WHERE (SELECT count(*) FROM {p}probe) >= {depth}
             UNION ALL
-            SELECT * FROM walk WHERE (SELECT count(*) FROM walk) >= {depth}
+            SELECT * FROM {p}walk WHERE (SELECT count(*) FROM {p}walk) >= {depth}
             UNION ALL
             (SELECT {columns} FROM instrument
-             WHERE {match} AND {filters} AND (SELECT count(*) FROM probe) < {depth}
-               AND (SELECT count(*) FROM walk) < {depth}
+             WHERE {match} AND {filters} AND (SELECT count(*) FROM {p}probe) < {depth}
+               AND (SELECT count(*) FROM {p}walk) < {depth}
              ORDER BY {gin_order} LIMIT {depth})
         )"""
 
@@ -410,6 +414,21 @@ TIER_SQL = """(
 )"""
 
 TSQUERY_MATCH = "search_vector @@ {tsquery}::tsquery"
+
+# Several words: the first tier is the words as one phrase. Looking for it through the GIN index
+# rechecks, in the table, every listing holding all the words (the index has no positions): 22,600
+# for `stratocaster fender` at 1M, ~100 ms, to find almost none (people type words in any order).
+# So the phrase tier takes its matches among the newest listings only (the probe's rows; it reads
+# the rank-order index and stops when the page is full), and the later tiers, which no longer
+# exclude the phrase, skip the listings it took: an older exact phrase ranks with the literal
+# matches instead of above them (ops/bench/EXPLAIN.md, session 6).
+RECENT_PHRASE_SQL = "WITH" + PROBE_WALK_SQL.replace("{p}", "phrase_") + """,
+        recent_phrase AS MATERIALIZED (
+            SELECT * FROM phrase_probe WHERE (SELECT count(*) FROM phrase_probe) NOT BETWEEN {walk_min} AND {depth} - 1
+            UNION ALL
+            SELECT * FROM phrase_walk
+        )"""
+NOT_RECENT_PHRASE = "id NOT IN (SELECT id FROM recent_phrase)"
 SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
 
 # Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
@@ -590,24 +609,36 @@ def search_page(params: SearchParams) -> Query:
     filtered = bool(_filter_values(params))
     small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
     one_word = len(query.parse(params.name).words) == 1
-    matches: list[tuple[str, str, int]] = []  # (match, read, walk_min: for a probe, see _walk_min)
-    for tsquery, bound in zip(tiers.queries, tiers.bounds) if tiers else ():
-        args.append(tsquery)
-        small = bound is not None and bound <= small_rows
-        walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
-        matches.append((TSQUERY_MATCH.format(tsquery=f"${len(args)}"), "small" if small else "probe", walk_min))
     # the last tier: names containing the text that no word tier matched (none when
     # _substring_in_words); the trigram index answers a substring of 3+ characters, a shorter one
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
     substring_read = "small" if trigram_selective(params.name) else "probe only"
+    substring_tier = tiers is None or not _substring_in_words(params)
+    tier_reads = ["small" if b is not None and b <= small_rows else "probe" for b in tiers.bounds] if tiers else []
+    one_pass = (
+        all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
+        and _one_pass(tiers, small_rows)
+    )
+    # several words: the phrase tier looks among the newest listings only (RECENT_PHRASE_SQL), unless
+    # its words are so rare that rechecking every listing holding them costs less than a probe
+    recent_phrase = (
+        not one_pass and tiers is not None and tiers.after_recent_phrase is not None
+        and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
+    )
+    tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
+    matches: list[tuple[str, str, int]] = []  # (match, read, walk_min: for a probe, see _walk_min)
+    for number, (tsquery, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
+        match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
+        if recent_phrase:
+            read, match = ("recent", match) if number == 0 else (read, f"{match} AND {NOT_RECENT_PHRASE}")
+        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)))
     like = any_match = None
-    if not tiers:
+    if tiers is None:
         like = _bind_next(args, like_pattern(params.name))
         matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0))
-    elif not _substring_in_words(params):
+    elif substring_tier:
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
         matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0))
-    one_pass = all(read == "small" for _, read, _ in matches) and _one_pass(tiers, small_rows)
     candidates = ""
     if one_pass:
         if like is None:
@@ -617,18 +648,23 @@ def search_page(params: SearchParams) -> Query:
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=filters)
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
-    templates = {"small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL}
+    templates = {
+        "small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL,
+        "recent": "newest AS (SELECT * FROM recent_phrase)",
+    }
     for match, read, walk_min in matches:
-        if read == "probe" and probe_arg is None:
+        if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
-        if read == "probe":  # each probed tier its own: a lone common word walks whatever its probe found
+        if read in ("probe", "recent"):  # each probed tier its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
-        template = CANDIDATE_NEWEST_SQL if one_pass else templates[read]
-        newest = template.format(
-            columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER,
+        values = dict(
+            columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg,
         )
+        if read == "recent":
+            candidates = RECENT_PHRASE_SQL.format(**values)
+        newest = (CANDIDATE_NEWEST_SQL if one_pass else templates[read]).format(**values)
         parts.append(TIER_SQL.format(
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,

@@ -7,6 +7,7 @@ English); every test here only reads it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 from datetime import date, timedelta
@@ -244,9 +245,37 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
         monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
         monkeypatch.setattr(sql, "PROBE_ROWS", probe_rows)
         monkeypatch.setattr(sql, "PROBE_DENSITY", probe_density)
+    # the phrase tier of several words as it was, read through the GIN index when its probe finds too
+    # few: its newest-only reading is test_an_old_exact_phrase_ranks_with_the_literal_matches's
+    tiers = query.tiers
+    monkeypatch.setattr(query, "tiers", lambda *a: tiers(*a) and dataclasses.replace(tiers(*a), after_recent_phrase=None))
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     assert await judged_pages(search) == default
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
+
+
+async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client, database_url, monkeypatch):
+    """The words as one phrase rank first among the newest listings only (no table recheck of every
+    listing holding both words); an older exact phrase is still found, in its place among the
+    literal matches, by date."""
+    from searchsvc import sql
+
+    rows = [listing(0, name="Fender Stratocaster vintage", publish=date(2010, 1, 1))] + [
+        listing(n, name=f"Stratocaster Fender {n}", publish=date(2020, 1, 1) + timedelta(days=n)) for n in range(1, 101)
+    ] + [listing(101, name="Fender Stratocaster nueva", publish=date(2021, 1, 1))]
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql, "PROBE_ROWS", 50)  # the newest 50: one exact phrase
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+    found = []
+    for page in (1, 2, 3):
+        body = await (await client.get("/searchInstrument/", params={"name": "fender stratocaster", "page": page})).json()
+        found += [r["name"] for r in body["results"]]
+    assert body["count"] == 102 and len(found) == 102 and len(set(found)) == 102
+    assert found[0] == "Fender Stratocaster nueva"  # the newest exact phrase: first
+    assert found[-1] == "Fender Stratocaster vintage"  # older than the phrase tier looks: last, by date
 
 
 async def judged_pages(search) -> list[list[str]]:
@@ -432,8 +461,8 @@ async def test_the_probe_sees_every_shop_of_a_day_not_the_one_loaded_first(datab
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     monkeypatch.setattr(sql, "PROBE_ROWS", len(guitars))  # in id order the probe would see the guitars only
     monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
-    # two words: the probe's sample alone decides between walking and the GIN index (_walk_min)
-    assert await walked_rows(database_url, "korg minilogue", cte="probe") == [60]
+    # two words: the phrase tier's probe alone decides between walking on and stopping (RECENT_PHRASE_SQL)
+    assert await walked_rows(database_url, "korg minilogue", cte="phrase_probe") == [60]
 
 
 @pytest.mark.parametrize("undated", [0, 450])
