@@ -201,6 +201,8 @@ def start_service(args: argparse.Namespace, database_url: str) -> subprocess.Pop
     }
     if args.response_cache_ttl is not None:
         env["RESPONSE_CACHE_TTL_S"] = str(args.response_cache_ttl)
+    if args.exact_count_ttl is not None:
+        env["EXACT_COUNT_TTL_S"] = str(args.exact_count_ttl)
     shutil.rmtree(METRICS_DIR, ignore_errors=True)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
@@ -462,6 +464,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="share of requests (0-1) made new to the response cache (default 0: repeat traffic)")
     parser.add_argument("--response-cache-ttl", type=float,
                         help="RESPONSE_CACHE_TTL_S of the service (default: the setting's; 0 turns the cache off)")
+    parser.add_argument("--exact-count-ttl", type=float,
+                        help="EXACT_COUNT_TTL_S of the service (default: the setting's; 0: no background exact "
+                        "counts, which a scenario repeating its URL with the cache off would otherwise start)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk") or (args.client == "hey" and not shutil.which("hey")):
         sys.exit("wrk or hey is missing: run ops/bench/deps.sh (Debian packages `wrk`, `hey`)")
@@ -504,6 +509,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.rows} listings, concurrency {args.concurrency}, {args.duration} s each, "
           f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}, "
           f"unique share {args.unique_share}, response cache ttl {'default' if args.response_cache_ttl is None else args.response_cache_ttl}, "
+          f"exact count ttl {'default' if args.exact_count_ttl is None else args.exact_count_ttl}, "
           f"heap in publish order {heap_order:.2f} (|correlation|)")
     print(machine())
     print(table(report))
