@@ -269,7 +269,7 @@ SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
 # 1M listings), so they are looked for among the newest SHORT_TEXT_PROBE_ROWS listings only.
 NEWEST_SUBSTRING_MATCH = (
     "(" + SUBSTRING_MATCH + " AND id IN "
-    "(SELECT id FROM instrument ORDER BY publish DESC NULLS LAST, searchsvc_shuffle(id) LIMIT {rows}))"
+    "(SELECT id FROM instrument ORDER BY {tier_order} LIMIT {rows}))"
 )
 _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 
@@ -506,7 +506,7 @@ def _search_match(params: SearchParams, args: list[Any]) -> str:
     like = f"${len(args)}"
     if tiers is None:
         if not selective:
-            return NEWEST_SUBSTRING_MATCH.format(like=like, rows=SHORT_TEXT_PROBE_ROWS)
+            return NEWEST_SUBSTRING_MATCH.format(like=like, rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER)
         return SUBSTRING_MATCH.format(like=like)
     args.append(tiers.any_match)
     return SEARCH_MATCH.format(tsquery=f"${len(args)}", like=like)
