@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         description="How long a worker serves a list, search or suggest answer again without asking the database (s); "
         "any change to the data empties the cache at once (0 turns it off).",
     )
+    word_cache_ttl_s: float = Field(
+        300.0, ge=0, le=86_400,
+        description="How long a worker reuses what it looked up about a search's words (lexemes, synonyms, near "
+        "spellings, did-you-mean corrections), whatever the page, filters or sort around them (s); any change to "
+        "the data forgets it at once (0 looks the words up for every search).",
+    )
     response_cache_max_mb: int = Field(
         64, ge=1, le=65_536, description="Memory each worker gives to cached answers (MiB)."
     )

@@ -27,8 +27,9 @@ from searchsvc.settings import Settings
 TEMPLATE = "searchsvc_test_template"
 # Every app built in the tests answers from the database, not from its response cache: a test
 # that changes rows and reads again must not race the change notification, and one that repeats a
-# request to compare two code paths must run both. tests/test_cache.py turns the cache on.
+# request to compare two code paths must run both. tests/test_cache.py turns the caches on.
 os.environ["RESPONSE_CACHE_TTL_S"] = "0"
+os.environ["WORD_CACHE_TTL_S"] = "0"
 _counter = itertools.count()
 
 

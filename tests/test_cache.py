@@ -6,7 +6,7 @@ import time
 import asyncpg
 import pytest
 
-from searchsvc import cache
+from searchsvc import cache, metrics
 from searchsvc.app import create_app
 
 from .conftest import fetch, insert, listing, write_token
@@ -17,7 +17,7 @@ SEARCH = "/searchInstrument/?name=fender"
 @pytest.fixture
 async def cached_client(aiohttp_client, settings):
     """A client of an app whose cache is on (long TTL: only a change can refresh it), once it listens."""
-    app = await create_app(settings.model_copy(update={"response_cache_ttl_s": 600}))
+    app = await create_app(settings.model_copy(update={"response_cache_ttl_s": 600, "word_cache_ttl_s": 600}))
     client = await aiohttp_client(app)
     await _until(lambda: app[cache.RESPONSES].enabled)
     return client
@@ -149,6 +149,28 @@ async def test_a_new_synonym_reaches_searches_the_worker_has_seen(cached_client,
     ))
     names, hit = await _names(cached_client, "/searchInstrument/?name=pickup&page_size=20")
     assert names == ["Pastilla Seymour Duncan"] and hit == "miss"
+
+
+async def test_with_answers_not_cached_the_words_are_looked_up_once_per_change(aiohttp_client, settings, database_url):
+    app = await create_app(settings.model_copy(update={"response_cache_ttl_s": 0, "word_cache_ttl_s": 600}))
+    client = await aiohttp_client(app)
+    await _until(lambda: app[cache.RESPONSES].derived_enabled)
+
+    def look_ups() -> float:
+        return metrics.REGISTRY.get_sample_value(
+            "searchsvc_db_query_duration_seconds_count", {"kind": "word_expansion"}
+        ) or 0.0
+
+    await _change(client, insert(database_url, [listing(1, name="Pastilla Seymour Duncan")]))
+    before = look_ups()
+    for path in ("/searchInstrument/?name=pickup", "/searchInstrument/?name=pickup", "/searchInstrument/?name=pickup&page_size=10"):
+        assert await _names(client, path) == ([], None)  # every answer computed anew (no X-Cache) ...
+    assert look_ups() - before == 1  # ... from one look-up of the word
+    await _change(client, fetch(
+        database_url, "INSERT INTO search_synonym (grp, term) VALUES ('pickup', 'pastilla'), ('pickup', 'pickup')"
+    ))
+    assert await _names(client, "/searchInstrument/?name=pickup") == (["Pastilla Seymour Duncan"], None)
+    assert look_ups() - before == 2
 
 
 async def test_did_you_mean_follows_the_data(cached_client, database_url):

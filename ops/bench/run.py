@@ -19,7 +19,8 @@ Each worker caches answers until the data changes (searchsvc/cache.py), so a sce
 one URL is answered from memory after its first request. `--unique-share 1` makes every request
 new to the cache (a `_fresh` parameter the service ignores): the cost of a query nobody asked
 recently. `--unique-share 0.3`: 30% such requests. The db time column is always measured with
-requests new to the cache.
+requests new to the cache. Either way the words of a search are looked up once per change of the
+data and worker (WORD_CACHE_TTL_S); `--word-cache-ttl 0` adds their look-up to every request.
 
 Raw wrk output goes to ops/bench/out/ (ignored by git). The load generator shares the cores
 with the service and the database: figures are for the whole machine.
@@ -203,6 +204,8 @@ def start_service(args: argparse.Namespace, database_url: str) -> subprocess.Pop
         env["RESPONSE_CACHE_TTL_S"] = str(args.response_cache_ttl)
     if args.exact_count_ttl is not None:
         env["EXACT_COUNT_TTL_S"] = str(args.exact_count_ttl)
+    if args.word_cache_ttl is not None:
+        env["WORD_CACHE_TTL_S"] = str(args.word_cache_ttl)
     shutil.rmtree(METRICS_DIR, ignore_errors=True)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
@@ -467,6 +470,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exact-count-ttl", type=float,
                         help="EXACT_COUNT_TTL_S of the service (default: the setting's; 0: no background exact "
                         "counts, which a scenario repeating its URL with the cache off would otherwise start)")
+    parser.add_argument("--word-cache-ttl", type=float,
+                        help="WORD_CACHE_TTL_S of the service (default: the setting's; 0 looks the words up on every "
+                        "search: the cost of words no search used since the data last changed)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk") or (args.client == "hey" and not shutil.which("hey")):
         sys.exit("wrk or hey is missing: run ops/bench/deps.sh (Debian packages `wrk`, `hey`)")
@@ -510,6 +516,7 @@ def main(argv: list[str] | None = None) -> None:
           f"workers {args.workers or os.environ.get('WEB_CONCURRENCY') or os.cpu_count()}, pool_max {args.pool_max}, "
           f"unique share {args.unique_share}, response cache ttl {'default' if args.response_cache_ttl is None else args.response_cache_ttl}, "
           f"exact count ttl {'default' if args.exact_count_ttl is None else args.exact_count_ttl}, "
+          f"word cache ttl {'default' if args.word_cache_ttl is None else args.word_cache_ttl}, "
           f"heap in publish order {heap_order:.2f} (|correlation|)")
     print(machine())
     print(table(report))
