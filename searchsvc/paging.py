@@ -122,6 +122,7 @@ class PageMemory:
     exact_timeout_ms: int = 1000
     _counting: asyncio.Task | None = None
     _estimated: Counts = field(default_factory=lambda: Counts(0))  # filters answered with an estimate once
+    _too_slow: Counts = field(default_factory=lambda: Counts(0))  # filters whose exact count was cut by its limit
     # facet counts per query and filters: complete answers for `facet_ttl_s`; answers with a facet cut
     # by its time limit for FACET_CUT_RETRY_S at most (counting them again at once would keep a core
     # busy with counts that end cut: the facets of `guitarra`, 400,000 rows at 1M listings)
@@ -138,7 +139,7 @@ class PageMemory:
             PageAnchors(anchor_ttl_s), Counts(estimate_ttl_s), Counts(exact_ttl_s), exact_timeout_ms,
             facets=Counts(facet_ttl_s, size=1_000),
             facets_cut=Counts(min(facet_ttl_s, FACET_CUT_RETRY_S), size=1_000),
-            _estimated=Counts(exact_ttl_s),
+            _estimated=Counts(exact_ttl_s), _too_slow=Counts(exact_ttl_s),
         )
 
     async def once(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -155,8 +156,11 @@ class PageMemory:
 
     def count_later(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         """Count `query` exactly in the background when it is asked a second time, unless a count
-        is running or counts are off."""
+        is running, counts are off, or its count was cut by the time limit within the TTL (tried on
+        every request, the counts of `guitarra` at 5M listings, 2 s each, kept a core busy to be cut)."""
         if self.exact.ttl_s <= 0 or (self._counting is not None and not self._counting.done()):
+            return
+        if self._too_slow.get(key) is not None:
             return
         if self._estimated.get(key) is None:  # the first time: remember it was asked
             self._estimated.put(key, True)
@@ -166,7 +170,10 @@ class PageMemory:
     async def _count(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         try:
             self.exact.put(key, (await db.fetch_within(pools, query, self.exact_timeout_ms, timeout))[0][0])
-        except Exception as exc:  # too slow or unreachable: requests keep the estimate
+        except db.QueryCut as exc:  # too slow: requests keep the estimate, and it is not tried again for a while
+            self._too_slow.put(key, True)
+            log.info("background count gave up: %s", exc)
+        except Exception as exc:  # unreachable: requests keep the estimate
             log.info("background count gave up: %s", exc)
 
     async def settle(self) -> None:

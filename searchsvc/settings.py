@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     exact_count_timeout_ms: int = Field(
         1000, ge=10, le=600_000,
         description="Longest a background exact count may run; a filter whose count takes longer keeps "
-        "its estimate (ms).",
+        "its estimate and is not counted again for EXACT_COUNT_TTL_S (ms).",
     )
     page_anchor_ttl_s: float = Field(
         60.0, ge=0, le=86_400,

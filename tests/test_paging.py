@@ -191,6 +191,25 @@ async def test_a_filter_asked_again_is_then_counted_exactly(counting_client, dat
     assert other["count_exact"] is False  # another filter: its own count, not this one
 
 
+async def test_a_count_cut_by_its_time_limit_is_not_tried_again_at_once(aiohttp_client, settings, database_url):
+    client = await aiohttp_client(await create_app(
+        settings.model_copy(update={"exact_count_ttl_s": 300, "exact_count_timeout_ms": 50})
+    ))
+    memory, reads = client.app[paging.PAGE_MEMORY], client.app[db.READS]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("CREATE SEQUENCE count_attempts")
+        # a count slower than its limit (as `guitarra`'s at 5M listings): each attempt is numbered, then sleeps
+        slow = sql.Query("SELECT CASE WHEN nextval('count_attempts') > 0 THEN (SELECT count(*) FROM pg_sleep(0.5)) END")
+        for _ in range(4):  # the filter asked again and again, as a popular search's pages are
+            memory.count_later(reads, slow, "filter", 3.0)
+            await memory.settle()
+        assert await conn.fetchval("SELECT last_value FROM count_attempts") == 1
+        assert memory.exact.get("filter") is None  # its pages keep the estimate
+    finally:
+        await conn.close()
+
+
 def test_estimates_are_reused_until_they_expire():
     estimates = paging.Counts(ttl_s=60)
     estimates.put(("sql", (1, ("a", "b"))), 5000)
