@@ -354,8 +354,9 @@ def _least(bounds: list[int | None]) -> int | None:
     return min(bounds)
 
 
-# a word (letters and digits: never anything to HTML-escape) or a run of what lies between words
-_MARK_PIECE = re.compile(r"([^\W_]+)|[\W_]+")
+# splits a name into what lies between words (even places, maybe empty) and words (letters and
+# digits, never anything to HTML-escape: odd places)
+_WORDS = re.compile(r"([^\W_]+)")
 
 
 def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
@@ -364,7 +365,8 @@ def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
     A name word is marked when its folded form equals, starts with (prefix words), or shares
     the stem of a query word, synonym or typo correction. The query's words are gathered once for
     all the names of a page (gathering them per name, and folding every word through NFKD, took
-    2.3 ms a page of 50; now 0.75).
+    2.3 ms a page of 50; then 0.75), and each distinct piece of the page's names is marked once
+    (the names of a page repeat their words: 0.7-0.9 ms a page of 50 -> see ops/bench/EXPLAIN.md).
     """
     exact: set[str] = set()
     prefixes: set[str] = set()
@@ -383,12 +385,18 @@ def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
             exact.update(expansion.get(word).literal)
     starts = tuple(prefixes)
 
-    def piece(match: re.Match) -> str:
-        token = match.group(1)
-        if token is None:
-            between = match.group()
-            return between if between == " " else html.escape(between)
-        folded = token.lower() if token.isascii() else fold(token)  # the same for ASCII, 10x faster
-        return f"<mark>{token}</mark>" if folded in exact or folded.startswith(starts) else token
+    marked: dict[str, str] = {"": "", " ": " "}
 
-    return lambda name: _MARK_PIECE.sub(piece, name)
+    def mark(piece: str) -> str:
+        if not piece[:1].isalnum():  # what lies between words (isalnum: the characters of [^\W_])
+            marked[piece] = html.escape(piece)
+            return marked[piece]
+        folded = piece.lower() if piece.isascii() else fold(piece)  # the same for ASCII, 10x faster
+        marked[piece] = f"<mark>{piece}</mark>" if folded in exact or folded.startswith(starts) else piece
+        return marked[piece]
+
+    def highlight(name: str) -> str:
+        known = marked.get
+        return "".join([known(piece) or mark(piece) for piece in _WORDS.split(name)])
+
+    return highlight
