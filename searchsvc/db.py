@@ -33,6 +33,7 @@ def connection_settings(settings: Settings, generic_plans: bool = False) -> dict
     """Session settings of a pool's connections; `generic_plans` for the statements of sql.Query.generic_plan."""
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
+        "work_mem": f"{settings.work_mem_mb}MB",
         "jit": "off",  # JIT compilation costs more than our short queries take
         # concurrent requests already keep every core busy; parallel workers only add start-up cost
         "max_parallel_workers_per_gather": "0",

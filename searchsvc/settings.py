@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         2000, ge=10, le=600_000, description="Longest a search query may run before it is cut (ms)."
     )
+    work_mem_mb: int = Field(
+        32, ge=1, le=4096,
+        description="Memory each step of a read (a sort, a hash, a bitmap of matching rows) may use (PostgreSQL "
+        "work_mem, MiB). A bitmap larger than this goes lossy and every row of its pages is checked again: a word with "
+        "a price ceiling at 5M listings took 1.7 s with PostgreSQL's default 4, 0.3 s with 32.",
+    )
     facet_timeout_ms: int = Field(
         500, ge=1, le=600_000,
         description="Longest each facet count may run; a facet cut short is reported in `facets_timed_out` (ms).",

@@ -105,6 +105,13 @@ async def test_a_relevance_search_runs_on_generic_plan_connections(client):
     assert await db.fetchval(reads, sql.Query(mode)) == "force_custom_plan"
 
 
+async def test_reads_run_with_the_configured_work_mem(aiohttp_client, settings):
+    """Big bitmaps (a word with a price ceiling at 5M listings) stay exact only with enough work_mem."""
+    client = await aiohttp_client(await create_app(settings.model_copy(update={"work_mem_mb": 48})))
+    reads, setting = client.server.app[db.READS], "SELECT current_setting('work_mem')"
+    assert [await db.fetchval(reads, sql.Query(setting, generic_plan=generic)) for generic in (True, False)] == ["48MB"] * 2
+
+
 @pytest.mark.parametrize("page", ["4", "1000"])
 async def test_past_the_end_is_404_with_an_estimated_count(capped_client, database_url, page):
     await insert(database_url, [listing(n) for n in range(120)])
