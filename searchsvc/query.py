@@ -16,6 +16,7 @@ as a tsquery operator.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -64,6 +65,7 @@ class SearchText:
         return len(word) >= PREFIX_MIN_LENGTH and not word.isdigit()
 
 
+@functools.lru_cache(maxsize=1024)  # a request parses its text in several places (look-up, page, highlights)
 def parse(text: str) -> SearchText:
     """Split search text: `"les paul"` is a phrase, `-squier` excludes; anything else is plain words.
 
