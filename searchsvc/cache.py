@@ -9,8 +9,9 @@ the answers it gave (200s only) and serves them again, byte for byte, until one 
   purge, psql). Each worker LISTENs on its own connection to the primary and empties its cache
   on every notification. A write through this worker empties it at once, without waiting for
   the notification, so a client reads its own writes;
-- `response_cache_ttl_s` passes: what no notification can reach (a replica still replaying the
-  change, an exact count finished after the page was kept) is at most that old;
+- `response_cache_ttl_s` passes (`word_cache_ttl_s` for the derived values below): what no
+  notification can reach (a replica still replaying the change, an exact count finished after the
+  page was kept) is at most that old;
 - the day changes: listings expire by date, so the date is part of the key.
 
 The same rules keep values derived from the data that requests share below the whole answer,
