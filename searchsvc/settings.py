@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         32, ge=1, le=4096,
         description="Memory each step of a read (a sort, a hash, a bitmap of matching rows) may use (PostgreSQL "
         "work_mem, MiB). A bitmap larger than this goes lossy and every row of its pages is checked again: a word with "
-        "a price ceiling at 5M listings took 1.7 s with PostgreSQL's default 4, 0.3 s with 32.",
+        "a price ceiling at 5M listings took 1.7 s with PostgreSQL's default 4, 0.3 s with 32. A bound per step and "
+        "connection, not per server: size it with POOL_MAX_SIZE and the workers in mind.",
     )
     facet_timeout_ms: int = Field(
         500, ge=1, le=600_000,
