@@ -170,10 +170,9 @@ class PageMemory:
     async def _count(self, pools: Any, query: sql.Query, key: Hashable, timeout: float) -> None:
         try:
             self.exact.put(key, (await db.fetch_within(pools, query, self.exact_timeout_ms, timeout))[0][0])
-        except db.QueryCut as exc:  # too slow: requests keep the estimate, and it is not tried again for a while
-            self._too_slow.put(key, True)
-            log.info("background count gave up: %s", exc)
-        except Exception as exc:  # unreachable: requests keep the estimate
+        except Exception as exc:  # too slow or unreachable: requests keep the estimate
+            if isinstance(exc, db.QueryCut):  # too slow: not tried again for a while
+                self._too_slow.put(key, True)
             log.info("background count gave up: %s", exc)
 
     async def settle(self) -> None:

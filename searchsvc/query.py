@@ -391,11 +391,12 @@ def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
 
     def mark(piece: str) -> str:
         if not piece[:1].isalnum():  # what lies between words (isalnum: the characters of [^\W_])
-            marked[piece] = html.escape(piece)
-            return marked[piece]
-        folded = piece.lower() if piece.isascii() else fold(piece)  # the same for ASCII, 10x faster
-        marked[piece] = f"<mark>{piece}</mark>" if folded in exact or folded.startswith(starts) else piece
-        return marked[piece]
+            value = html.escape(piece)
+        else:
+            folded = piece.lower() if piece.isascii() else fold(piece)  # the same for ASCII, 10x faster
+            value = f"<mark>{piece}</mark>" if folded in exact or folded.startswith(starts) else piece
+        marked[piece] = value
+        return value
 
     def highlight(name: str) -> str:
         known = marked.get

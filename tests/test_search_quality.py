@@ -248,7 +248,7 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
     # the phrase tier of several words as it was, read through the GIN index when its probe finds too
     # few: its newest-only reading is test_an_old_exact_phrase_ranks_with_the_literal_matches's
     tiers = query.tiers
-    monkeypatch.setattr(query, "tiers", lambda *a: tiers(*a) and dataclasses.replace(tiers(*a), after_recent_phrase=None))
+    monkeypatch.setattr(query, "tiers", lambda *a: (t := tiers(*a)) and dataclasses.replace(t, after_recent_phrase=None))
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     assert await judged_pages(search) == default
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
