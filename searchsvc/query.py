@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .recency import PublishStats, stats_from_text
 from .validation import fold  # the one Python twin of SQL's searchsvc_fold()
 
 MAX_TERMS = 16  # words beyond this are ignored: each one adds a condition every match must meet
@@ -154,6 +155,7 @@ class Expansion:
     # be a prefix) begins with it: every name containing the text matches the tiers, so the substring
     # tier is empty and neither the page nor the counts need the trigram index (sql.word_expansion)
     substring_in_words: bool = False
+    publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
@@ -163,10 +165,11 @@ class Expansion:
 def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
     words = {}
-    listings = None
+    listings = publish = None
     substring_in_words = False
     for r in rows:
         listings, substring_in_words = r["listings"], r["substring_in_words"]
+        publish = r["publish_stats"]
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
         words[r["word"]] = WordLexemes(
             literal=tuple(r["literal"]), spanish=tuple(r["spanish"]), english=tuple(r["english"]),
@@ -178,7 +181,7 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words, listings, substring_in_words)
+    return Expansion(words, listings, substring_in_words, stats_from_text(publish))
 
 
 @dataclass(frozen=True)

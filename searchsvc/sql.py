@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import query
+from . import query, recency
 from .params import ListParams, SearchParams
 
 
@@ -217,6 +217,16 @@ WITH typed AS MATERIALIZED (
 )
 SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc, k.prefix_words,
        (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'instrument'::regclass) AS listings,
+       -- how the publish dates spread, as ANALYZE saw them: where a tier's newest rows start (recency)
+       (
+           -- one text, parsed in Python only when a search's tiers need it (SQL casts cost 0.3 ms):
+           -- `{common dates};{their shares};{histogram bounds};null share`
+           SELECT format('%s;%s;%s;%s', s.most_common_vals, s.most_common_freqs, s.histogram_bounds, s.null_frac)
+           FROM pg_class AS c
+           JOIN pg_namespace AS n ON n.oid = c.relnamespace
+           JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
+           WHERE c.oid = 'instrument'::regclass AND s.attname = 'publish' AND NOT s.inherited
+       ) AS publish_stats,
        (
            SELECT coalesce(json_agg(json_build_object(
                'literal', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_simple', s.term)) ORDER BY positions[1]),
@@ -384,6 +394,31 @@ SMALL_NEWEST_SQL = """
             SELECT {columns} FROM instrument
             WHERE {match} AND {filters}
             ORDER BY {gin_order} LIMIT {depth}
+        )"""
+
+# A small tier holding thousands of listings (`st` at 1M: 3,572) fetched them all from the table to
+# keep its newest `depth` (6-9 ms). Its GIN index scan can also check the publish date's blocks
+# (migration 0018, recency.py): the span asks for the tier's matches published since the day from
+# which the newest SPAN_SAFETY x depth x listings / bound listings start (the bound says the tier
+# then holds about SPAN_SAFETY x depth of them), and reads only those (`st` 8.5 -> 0.75 ms at 1M;
+# ops/bench/EXPLAIN.md, session 8). When the span holds `depth` rows they are the tier's newest
+# (every listing outside it is older); when it holds fewer, the tier is read whole as before. Only
+# for spans of at most SPAN_MAX_SHARE of the table (a wider one costs about what the whole tier
+# does) and without filters (they thin the tier out unpredictably: a short span, then both reads).
+SPAN_SAFETY = 2
+SPAN_MAX_SHARE = 0.05
+SPAN_NEWEST_SQL = """
+        span AS MATERIALIZED (
+            SELECT {columns} FROM instrument
+            WHERE {match} AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
+            ORDER BY {gin_order} LIMIT {depth}
+        ),
+        newest AS (
+            SELECT * FROM span WHERE (SELECT count(*) FROM span) >= {depth}
+            UNION ALL
+            (SELECT {columns} FROM instrument
+             WHERE {match} AND {filters} AND (SELECT count(*) FROM span) < {depth}
+             ORDER BY {gin_order} LIMIT {depth})
         )"""
 
 # When every tier is small and the typed text has 3+ characters (the trigram index serves the
@@ -566,6 +601,24 @@ def _walk_min(bound: int | None, listings: int | None, depth: int, probe_rows: i
     return 0 if expected >= WALK_DENSE * depth else share
 
 
+def _probe_falls_short(bound: int | None, listings: int | None, depth: int, probe_rows: int) -> bool:
+    """Does search_word's bound say the probe of the newest `probe_rows` will not fill the page?
+
+    Such a tier is walked on (`minilogue` at 1M: 7,943 listings, ~7,500 rows walked, 15 ms) or read
+    whole; a lone word's bound is tight, so its publish span is the cheaper read (SPAN_NEWEST_SQL).
+    """
+    return bool(bound and listings) and bound * probe_rows < depth * listings
+
+
+def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: int) -> tuple[int, ...] | None:
+    """The publish blocks a small tier's newest `depth` rows are expected in (twice over); None: read it whole."""
+    if expansion is None or expansion.publish is None or not bound:
+        return None
+    share = SPAN_SAFETY * depth / bound
+    since = expansion.publish.newest_from(share) if share <= SPAN_MAX_SHARE else None
+    return None if since is None else recency.span(since)
+
+
 def _bind_next(args: list[Any], value: Any) -> str:
     """Append `value` to `args`; its placeholder (`$n`)."""
     args.append(value)
@@ -626,19 +679,25 @@ def search_page(params: SearchParams) -> Query:
         and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    matches: list[tuple[str, str, int]] = []  # (match, read, walk_min: for a probe, see _walk_min)
+    # (match, read, walk_min: for a probe, see _walk_min; span: for a small tier, see SPAN_NEWEST_SQL)
+    matches: list[tuple[str, str, int, str | None]] = []
     for number, (tsquery, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
         match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
         if recent_phrase:
             read, match = ("recent", match) if number == 0 else (read, f"{match} AND {NOT_RECENT_PHRASE}")
-        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)))
+        span = None
+        if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
+                bound, listings, windows_depth, probe_rows)):
+            blocks = _publish_span(params.expansion, bound, windows_depth)
+            read, span = ("span", _bind_next(args, list(blocks))) if blocks else (read, None)
+        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word), span))
     like = any_match = None
     if tiers is None:
         like = _bind_next(args, like_pattern(params.name))
-        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0))
+        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0, None))
     elif substring_tier:
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
-        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0))
+        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0, None))
     candidates = ""
     if one_pass:
         if like is None:
@@ -649,10 +708,10 @@ def search_page(params: SearchParams) -> Query:
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {
-        "small": SMALL_NEWEST_SQL, "probe": PROBED_NEWEST_SQL, "probe only": PROBE_ONLY_NEWEST_SQL,
-        "recent": "newest AS (SELECT * FROM recent_phrase)",
+        "small": SMALL_NEWEST_SQL, "span": SPAN_NEWEST_SQL, "probe": PROBED_NEWEST_SQL,
+        "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
     }
-    for match, read, walk_min in matches:
+    for match, read, walk_min, span in matches:
         if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
         if read in ("probe", "recent"):  # each probed tier its own: a lone common word walks whatever its probe found
@@ -660,7 +719,7 @@ def search_page(params: SearchParams) -> Query:
         values = dict(
             columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
-            walk_rows=walk_arg, walk_min=walk_min_arg,
+            walk_rows=walk_arg, walk_min=walk_min_arg, span=span,
         )
         if read == "recent":
             candidates = RECENT_PHRASE_SQL.format(**values)

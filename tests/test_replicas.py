@@ -50,7 +50,9 @@ async def _wait_replayed(primary: Cluster, replica: Cluster) -> None:
     source = await asyncpg.connect(primary.url(DEFAULT_DATABASE))
     target = await asyncpg.connect(replica.url(DEFAULT_DATABASE))
     try:
-        lsn = await source.fetchval("SELECT pg_current_wal_lsn()")
+        # the insert position, not pg_current_wal_lsn() (written so far): the test clusters run with
+        # synchronous_commit off, so a commit just answered may not be written yet
+        lsn = await source.fetchval("SELECT pg_current_wal_insert_lsn()")
         for _ in range(300):
             if await target.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", lsn):
                 return

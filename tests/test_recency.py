@@ -1,0 +1,124 @@
+"""Publish-date blocks (migration 0018, searchsvc/recency.py): a tier's newest matches read from a span of days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from searchsvc import query, recency, sql
+from searchsvc.app import create_app
+from searchsvc.settings import Settings
+
+from .conftest import expanded_search, fetch, insert, listing
+from .test_search_quality import walked_rows
+
+
+async def test_a_span_holds_exactly_the_days_from_its_first_on(database_url):
+    """The database's blocks of a date and the blocks Python asks for agree at every boundary."""
+    firsts = [date(2000, 1, 1), date(2026, 10, 11), date(2026, 10, 16), date(2024, 1, 1), date(2179, 6, 6)]
+    probes = [
+        first + timedelta(days=delta) for first in firsts
+        for delta in (-4097, -513, -65, -9, -8, -1, 0, 1, 7, 8, 63, 64, 511, 4096, 40000)
+        if date.min + timedelta(days=50000) < first + timedelta(days=delta) < date.max - timedelta(days=50000)
+    ] + [date(1950, 1, 1), date(2300, 1, 1)]
+    for first in firsts:
+        rows = await fetch(
+            database_url, "SELECT d, searchsvc_publish_blocks(d) && $1::integer[] AS inside FROM unnest($2::date[]) AS d",
+            list(recency.span(first)), probes + [None],
+        )
+        inside = {r["d"]: r["inside"] for r in rows}
+        # dates before 2000 count as its first day, after 2179-06-06 as that day: the order is kept
+        expected = {d: recency.day_number(d) >= recency.day_number(first) for d in probes}
+        assert {d: inside[d] for d in probes} == expected, first
+        assert inside[None] is False  # an undated listing is in no span: it ranks after every dated one
+
+
+def test_the_statistics_give_the_day_the_newest_share_starts():
+    # 10% on Oct 31, 5% on Oct 30; 80% spread over three histogram buckets; 5% undated
+    stats = recency.PublishStats("{2026-10-31,2026-10-30};{0.1,0.05};{2026-01-01,2026-05-01,2026-09-01,2026-10-29};0.05")
+    assert stats.newest_from(0.05) == date(2026, 10, 31)
+    assert stats.newest_from(0.1) == date(2026, 10, 31)
+    assert stats.newest_from(0.12) == date(2026, 10, 30)
+    # the last bucket (Sep 1 - Oct 29) holds 26.7%: from its start on, 15% + 26.7%
+    assert stats.newest_from(0.3) == date(2026, 9, 1)
+    assert stats.newest_from(0.5) == date(2026, 5, 1)
+    assert stats.newest_from(0.94) == date(2026, 1, 1)
+    assert stats.newest_from(0.96) is None  # more than all dated listings: no span
+    assert recency.stats_from_text(None) is None
+
+
+async def test_the_statistics_read_with_the_word_look_up_match_the_table(database_url):
+    rows = [listing(n, name=f"Fender {n}", publish=date(2026, 1, 1) + timedelta(days=n // 10)) for n in range(1000)]
+    await insert(database_url, rows)  # analyzed: 100 days of 10 listings
+    stats = (await expanded_search(database_url, "fender")).expansion.publish
+    for share in (0.05, 0.2, 0.5):
+        since = stats.newest_from(share)
+        newer = (await fetch(database_url, "SELECT count(*) FROM instrument WHERE publish >= $1", since))[0][0]
+        assert share * 1000 <= newer <= share * 1000 + 10  # the day from which that share starts
+
+
+@pytest.fixture
+async def pages(aiohttp_client, database_url, monkeypatch):
+    """The search's pages 1 and 2 as names, read as on a big table (small tiers, no one pass)."""
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+
+    async def read(name: str) -> list[list[str]]:
+        found = []
+        for page in (1, 2):
+            resp = await client.get("/searchInstrument/", params={"name": name, "page": str(page)})
+            found.append([r["name"] for r in (await resp.json())["results"]])
+        return found
+
+    return read
+
+
+@pytest.mark.parametrize("layout", [
+    "even",  # a third of the listings of every day hold the word: the newest days hold the page
+    "old",  # the word's listings are older than the span the statistics give: read whole after it
+])
+async def test_a_tier_read_from_its_newest_days_ranks_as_the_whole_tier(pages, database_url, monkeypatch, layout):
+    start = date(2020, 1, 1)
+    if layout == "even":
+        rows = [listing(n, name=f"Fender Stratocaster {n}" if n % 3 == 0 else f"Yamaha Pacifica {n}",
+                        publish=start + timedelta(days=n)) for n in range(600)]
+    else:
+        rows = [listing(n, name=f"Fender Stratocaster {n}", publish=start + timedelta(days=n)) for n in range(150)] + [
+            listing(n, name=f"Yamaha Pacifica {n}", publish=start + timedelta(days=n)) for n in range(150, 600)]
+    rows += [listing(n, name=f"Fender Jazzmaster {n}", publish=None) for n in range(600, 610)]  # undated: last
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 0.0)  # no span: every tier read whole
+    whole = await pages("fender")
+    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)  # a span whatever its share of this small table
+    assert "span AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender")).text
+    span = await walked_rows(database_url, "fender", cte="span")
+    assert span == [60] if layout == "even" else sum(span) < 60  # the page from the span / too few: read whole
+    assert await pages("fender") == whole
+    found = whole[0] + whole[1]
+    expected_newest = "Fender Stratocaster 597" if layout == "even" else "Fender Stratocaster 149"
+    assert found[0] == expected_newest and len(found) == 100
+
+
+def test_only_tiers_a_probe_cannot_fill_nor_filtered_ones_get_a_span():
+    """A rare tier (read whole) and a lone word the newest listings hold too few of (walked) get a
+    span; a common word (the probe fills the page) and a filtered search (the filters thin a span
+    out unpredictably) do not."""
+    from multidict import MultiDict
+
+    from searchsvc.params import SearchParams, parse
+
+    stats = recency.PublishStats("{};{};{2020-01-01,2026-10-31};0")
+    lexemes = query.WordLexemes(("minilogue",), ("minilogu",), ("minilog",), (), (), 7943, 7943, 7943, 0)
+    common = query.WordLexemes(("guitarra",), ("guitarr",), ("guitarra",), (), (), 240_000, 240_000, 240_000, 0)
+
+    def spans(qs: dict[str, str], words: dict[str, query.WordLexemes], known=stats) -> bool:
+        params = parse(SearchParams, MultiDict(qs))
+        page = sql.search_page(params.with_expansion(query.Expansion(words, 1_000_000, True, known)))
+        return "span AS MATERIALIZED" in page.text
+
+    assert spans({"name": "minilogue"}, {"minilogue": lexemes})
+    assert not spans({"name": "guitarra"}, {"guitarra": common})
+    assert not spans({"name": "minilogue", "category": "Teclados"}, {"minilogue": lexemes})
+    assert not spans({"name": "minilogue"}, {"minilogue": lexemes}, known=None)  # never analyzed
