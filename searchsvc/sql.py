@@ -464,6 +464,29 @@ RECENT_PHRASE_SQL = "WITH" + PROBE_WALK_SQL.replace("{p}", "phrase_") + """,
             UNION ALL
             SELECT * FROM phrase_walk
         )"""
+# The same newest listings as publish spans, when the statistics give them (recency.py): the days
+# holding the probe's newest PROBE_ROWS listings, and, when those hold some of the phrase but not
+# a page, the walk's WALK_FACTOR x as many. The GIN index gives the listings of those days holding
+# all the words, and only those are rechecked for the phrase, instead of testing every newest
+# listing (at 1M, `stratocaster fender`, no phrase among the newest: 2.8 -> 0.5 ms; `fender
+# stratocaster` 2.2 -> 0.7; ops/bench/EXPLAIN.md, session 8).
+RECENT_PHRASE_SPAN_SQL = """WITH
+        phrase_span AS MATERIALIZED (
+            SELECT {columns} FROM instrument
+            WHERE {match} AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
+            ORDER BY {gin_order} LIMIT {depth}
+        ),
+        phrase_wide AS MATERIALIZED (
+            SELECT {columns} FROM instrument
+            WHERE {match} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[] AND {filters}
+              AND (SELECT count(*) FROM phrase_span) BETWEEN {walk_min} AND {depth} - 1
+            ORDER BY {gin_order} LIMIT {depth}
+        ),
+        recent_phrase AS MATERIALIZED (
+            SELECT * FROM phrase_span WHERE (SELECT count(*) FROM phrase_span) NOT BETWEEN {walk_min} AND {depth} - 1
+            UNION ALL
+            SELECT * FROM phrase_wide
+        )"""
 NOT_RECENT_PHRASE = "id NOT IN (SELECT id FROM recent_phrase)"
 SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
 
@@ -620,6 +643,19 @@ def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: i
     return None if since is None else recency.span(since)
 
 
+def _recent_spans(
+    expansion: query.Expansion | None, listings: int | None, probe_rows: int,
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The publish spans of the probe's newest listings and of the walk's (RECENT_PHRASE_SPAN_SQL); None: probe them."""
+    if expansion is None or expansion.publish is None or not listings:
+        return None
+    share = probe_rows / listings
+    if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
+        return None
+    near, wide = expansion.publish.newest_from(share), expansion.publish.newest_from(WALK_FACTOR * share)
+    return None if near is None or wide is None else (recency.span(near), recency.span(wide))
+
+
 def _bind_next(args: list[Any], value: Any) -> str:
     """Append `value` to `args`; its placeholder (`$n`)."""
     args.append(value)
@@ -680,13 +716,18 @@ def search_page(params: SearchParams) -> Query:
         and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, read, walk_min: for a probe, see _walk_min; span: for a small tier, see SPAN_NEWEST_SQL)
-    matches: list[tuple[str, str, int, str | None]] = []
+    # (match, read, walk_min: for a probe, see _walk_min; span: for a small tier, see SPAN_NEWEST_SQL,
+    # or the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
+    matches: list[tuple[str, str, int, Any]] = []
     for number, (tsquery, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
         match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
-        if recent_phrase:
-            read, match = ("recent", match) if number == 0 else (read, f"{match} AND {NOT_RECENT_PHRASE}")
         span = None
+        if recent_phrase and number == 0:
+            read, spans = "recent", _recent_spans(params.expansion, listings, probe_rows)
+            if spans:
+                read, span = "recent span", tuple(_bind_next(args, list(blocks)) for blocks in spans)
+        elif recent_phrase:
+            match = f"{match} AND {NOT_RECENT_PHRASE}"
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
@@ -711,11 +752,12 @@ def search_page(params: SearchParams) -> Query:
     templates = {
         "small": SMALL_NEWEST_SQL, "span": SPAN_NEWEST_SQL, "probe": PROBED_NEWEST_SQL,
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
+        "recent span": "newest AS (SELECT * FROM recent_phrase)",
     }
     for match, read, walk_min, span in matches:
         if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
-        if read in ("probe", "recent"):  # each probed tier its own: a lone common word walks whatever its probe found
+        if read in ("probe", "recent", "recent span"):  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
         values = dict(
             columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER, p="",
@@ -724,6 +766,8 @@ def search_page(params: SearchParams) -> Query:
         )
         if read == "recent":
             candidates = RECENT_PHRASE_SQL.format(**values)
+        elif read == "recent span":
+            candidates = RECENT_PHRASE_SPAN_SQL.format(**(values | dict(span=span[0], wide_span=span[1])))
         newest = (CANDIDATE_NEWEST_SQL if one_pass else templates[read]).format(**values)
         parts.append(TIER_SQL.format(
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,

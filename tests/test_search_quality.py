@@ -254,10 +254,11 @@ async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows,
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
 
 
-async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client, database_url, monkeypatch):
+@pytest.mark.parametrize("newest", ["phrase_probe", "phrase_span"])
+async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client, database_url, monkeypatch, newest):
     """The words as one phrase rank first among the newest listings only (no table recheck of every
-    listing holding both words); an older exact phrase is still found, in its place among the
-    literal matches, by date."""
+    listing holding both words), probed or read from the publish span of those listings' days; an
+    older exact phrase is still found, in its place among the literal matches, by date."""
     from searchsvc import sql
 
     rows = [listing(0, name="Fender Stratocaster vintage", publish=date(2010, 1, 1))] + [
@@ -268,6 +269,12 @@ async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
     monkeypatch.setattr(sql, "PROBE_ROWS", 50)  # the newest 50: one exact phrase
     monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    if newest == "phrase_span":  # spans of half this small table (and a walk no wider than the probe)
+        monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
+        monkeypatch.setattr(sql, "WALK_FACTOR", 1)
+    else:
+        monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 0.0)
+    assert f"{newest} AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
     found = []
     for page in (1, 2, 3):
