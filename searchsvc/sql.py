@@ -635,7 +635,7 @@ def _probe_falls_short(bound: int | None, listings: int | None, depth: int, prob
 
 
 def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: int) -> tuple[int, ...] | None:
-    """The publish blocks a small tier's newest `depth` rows are expected in (twice over); None: read it whole."""
+    """The publish blocks a tier's newest `depth` rows are expected in (SPAN_SAFETY times over); None: no span."""
     if expansion is None or expansion.publish is None or not bound:
         return None
     share = SPAN_SAFETY * depth / bound
