@@ -643,14 +643,25 @@ def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: i
     return None if since is None else recency.span(since)
 
 
+RECENT_SPAN_MAX_PAGES = 5
+
+
 def _recent_spans(
-    expansion: query.Expansion | None, listings: int | None, probe_rows: int,
+    expansion: query.Expansion | None, listings: int | None, probe_rows: int, bound: int | None, depth: int,
 ) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    """The publish spans of the probe's newest listings and of the walk's (RECENT_PHRASE_SPAN_SQL); None: probe them."""
-    if expansion is None or expansion.publish is None or not listings:
+    """The publish spans of the probe's newest listings and of the walk's (RECENT_PHRASE_SPAN_SQL); None: probe them.
+
+    Not when the phrase's rarer word is so common that the probe's listings hold over
+    RECENT_SPAN_MAX_PAGES pages of it: the probe then stops after a fraction of them, where the span
+    reads every listing of its days holding the words (`guitarra electrica` at 1M: 1.9 ms probed,
+    4.2 from its span; EXPLAIN.md, session 8).
+    """
+    if expansion is None or expansion.publish is None or not listings or bound is None:
         return None
     share = probe_rows / listings
     if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
+        return None
+    if bound * share > RECENT_SPAN_MAX_PAGES * depth:
         return None
     near, wide = expansion.publish.newest_from(share), expansion.publish.newest_from(WALK_FACTOR * share)
     return None if near is None or wide is None else (recency.span(near), recency.span(wide))
@@ -723,7 +734,7 @@ def search_page(params: SearchParams) -> Query:
         match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
         span = None
         if recent_phrase and number == 0:
-            read, spans = "recent", _recent_spans(params.expansion, listings, probe_rows)
+            read, spans = "recent", _recent_spans(params.expansion, listings, probe_rows, bound, windows_depth)
             if spans:
                 read, span = "recent span", tuple(_bind_next(args, list(blocks)) for blocks in spans)
         elif recent_phrase:

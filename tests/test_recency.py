@@ -122,3 +122,27 @@ def test_only_tiers_a_probe_cannot_fill_nor_filtered_ones_get_a_span():
     assert not spans({"name": "guitarra"}, {"guitarra": common})
     assert not spans({"name": "minilogue", "category": "Teclados"}, {"minilogue": lexemes})
     assert not spans({"name": "minilogue"}, {"minilogue": lexemes}, known=None)  # never analyzed
+
+
+def test_a_phrase_is_read_from_the_newest_days_unless_the_newest_listings_hold_pages_of_it():
+    """Two words: the phrase among the newest listings comes from their days' span, except when the
+    rarer word is so common that the probe fills the page after a fraction of its listings."""
+    from multidict import MultiDict
+
+    from searchsvc.params import SearchParams, parse
+
+    stats = recency.PublishStats("{};{};{2020-01-01,2026-10-31};0")
+
+    def word(text: str, ndoc: int) -> query.WordLexemes:
+        return query.WordLexemes((text,), (text,), (text,), (), (), ndoc, ndoc, ndoc, 0)
+
+    def reads(first: tuple[str, int], second: tuple[str, int]) -> str:
+        params = parse(SearchParams, MultiDict({"name": f"{first[0]} {second[0]}"}))
+        words = {first[0]: word(*first), second[0]: word(*second)}
+        page = sql.search_page(params.with_expansion(query.Expansion(words, 1_000_000, False, stats))).text
+        return "span" if "phrase_span AS MATERIALIZED" in page else "probe" if "phrase_probe AS MATERIALIZED" in page else "-"
+
+    # 30,000 listings hold `stratocaster`: 150 among the newest 5,000, under 5 pages of 60
+    assert reads(("fender", 118_000), ("stratocaster", 30_000)) == "span"
+    # 175,000 hold `electrica`: ~880 among the newest 5,000, the probe stops early
+    assert reads(("guitarra", 240_000), ("electrica", 175_000)) == "probe"
