@@ -643,7 +643,7 @@ def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: i
     return None if since is None else recency.span(since)
 
 
-RECENT_SPAN_MAX_PAGES = 5
+RECENT_SPAN_MAX_PAGES = 4
 
 
 def _recent_spans(
@@ -653,8 +653,9 @@ def _recent_spans(
 
     Not when the phrase's rarer word is so common that the probe's listings hold over
     RECENT_SPAN_MAX_PAGES pages of it: the probe then stops after a fraction of them, where the span
-    reads every listing of its days holding the words (`guitarra electrica` at 1M: 1.9 ms probed,
-    4.2 from its span; EXPLAIN.md, session 8).
+    reads every listing of its days holding the words (at 1M, `guitarra electrica`, ~880 expected:
+    1.9 ms probed, 4.2 from its span; `bajo electrico`, ~280: 2.5 and 3.2; `guitarra acustica`,
+    ~180: 4.4 and 2.0; EXPLAIN.md, session 8).
     """
     if expansion is None or expansion.publish is None or not listings or bound is None:
         return None
