@@ -55,7 +55,7 @@ class PublishStats:
 
     @functools.cached_property
     def _newest_shares(self) -> tuple[list[int], list[float]]:
-        """For each date the statistics name (newest first, as negated ordinals), the share of rows on it or later."""
+        """For each date the statistics name (newest first, as ordinals), the share of rows on it or later."""
         common_text, shares_text, bounds_text, null_text = self.text.split(";")
         common = sorted(zip(_array(common_text, _ordinal), _array(shares_text, float)), reverse=True)
         bounds = _array(bounds_text, _ordinal)
@@ -75,7 +75,7 @@ class PublishStats:
                 i = min(max(bisect.bisect_right(bounds, day) - 1, 0), buckets - 1)
                 part = min((bounds[i + 1] - day + 1) / (bounds[i + 1] - bounds[i] + 1), 1.0)
                 share += per_bucket * (buckets - 1 - i + part)
-            days.append(-day)
+            days.append(day)
             shares.append(share)
         return days, shares
 
@@ -83,7 +83,7 @@ class PublishStats:
         """The latest date from which at least about `share` of the rows are published (None: not known)."""
         days, shares = self._newest_shares
         i = bisect.bisect_left(shares, share)  # the shares grow as the dates get older
-        return date.fromordinal(-days[i]) if i < len(days) else None
+        return date.fromordinal(days[i]) if i < len(days) else None
 
 
 def _ordinal(text: str) -> int:
@@ -92,9 +92,15 @@ def _ordinal(text: str) -> int:
 
 def _array(text: str, parse) -> list:
     """The values of a PostgreSQL array's text (`{a,b}`; empty: none)."""
-    return [parse(value) for value in text.strip("{}").split(",")] if text.strip("{}") else []
+    values = text.strip("{}")
+    return [parse(value) for value in values.split(",")] if values else []
 
 
+@functools.lru_cache(maxsize=4)
 def stats_from_text(text: str | None) -> PublishStats | None:
-    """PublishStats from the word look-up's `publish_stats` (None: the table was never analyzed)."""
+    """PublishStats from the word look-up's `publish_stats` (None: the table was never analyzed).
+
+    Every look-up reads the same statistics until the next ANALYZE: one object for them, so their
+    dates are parsed once per worker (0.4 ms), not once per searched text.
+    """
     return PublishStats(text) if text else None

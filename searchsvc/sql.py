@@ -728,30 +728,31 @@ def search_page(params: SearchParams) -> Query:
         and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, read, walk_min: for a probe, see _walk_min; span: for a small tier, see SPAN_NEWEST_SQL,
-    # or the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
-    matches: list[tuple[str, str, int, Any]] = []
+    # (match, read, walk_min: for a probe, see _walk_min; spans: the placeholders of a tier's span,
+    # see SPAN_NEWEST_SQL, or of the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
+    matches: list[tuple[str, str, int, tuple[str, ...]]] = []
     for number, (tsquery, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
         match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
-        span = None
+        spans: tuple[str, ...] = ()
         if recent_phrase and number == 0:
-            read, spans = "recent", _recent_spans(params.expansion, listings, probe_rows, bound, windows_depth)
-            if spans:
-                read, span = "recent span", tuple(_bind_next(args, list(blocks)) for blocks in spans)
+            read, blocks = "recent", _recent_spans(params.expansion, listings, probe_rows, bound, windows_depth)
+            if blocks:
+                read, spans = "recent span", tuple(_bind_next(args, list(span)) for span in blocks)
         elif recent_phrase:
             match = f"{match} AND {NOT_RECENT_PHRASE}"
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
-            read, span = ("span", _bind_next(args, list(blocks))) if blocks else (read, None)
-        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word), span))
+            if blocks:
+                read, spans = "span", (_bind_next(args, list(blocks)),)
+        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word), spans))
     like = any_match = None
     if tiers is None:
         like = _bind_next(args, like_pattern(params.name))
-        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0, None))
+        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0, ()))
     elif substring_tier:
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
-        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0, None))
+        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0, ()))
     candidates = ""
     if one_pass:
         if like is None:
@@ -766,20 +767,21 @@ def search_page(params: SearchParams) -> Query:
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
         "recent span": "newest AS (SELECT * FROM recent_phrase)",
     }
-    for match, read, walk_min, span in matches:
+    for match, read, walk_min, spans in matches:
         if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
         if read in ("probe", "recent", "recent span"):  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
+        span, wide_span = (*spans, None, None)[:2]
         values = dict(
             columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
-            walk_rows=walk_arg, walk_min=walk_min_arg, span=span,
+            walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span,
         )
         if read == "recent":
             candidates = RECENT_PHRASE_SQL.format(**values)
         elif read == "recent span":
-            candidates = RECENT_PHRASE_SPAN_SQL.format(**(values | dict(span=span[0], wide_span=span[1])))
+            candidates = RECENT_PHRASE_SPAN_SQL.format(**values)
         newest = (CANDIDATE_NEWEST_SQL if one_pass else templates[read]).format(**values)
         parts.append(TIER_SQL.format(
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,

@@ -20,7 +20,6 @@ async def test_a_span_holds_exactly_the_days_from_its_first_on(database_url):
     probes = [
         first + timedelta(days=delta) for first in firsts
         for delta in (-4097, -513, -65, -9, -8, -1, 0, 1, 7, 8, 63, 64, 511, 4096, 40000)
-        if date.min + timedelta(days=50000) < first + timedelta(days=delta) < date.max - timedelta(days=50000)
     ] + [date(1950, 1, 1), date(2300, 1, 1)]
     for first in firsts:
         rows = await fetch(
