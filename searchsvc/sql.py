@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import query, recency
+from . import query, recency, tsquery
 from .params import ListParams, SearchParams
 
 
@@ -273,6 +273,7 @@ ORDER BY k.ord
 """
 
 SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
+WORDS_OR_SUBSTRING = "({words} OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
 # A text with no run of 3 letters or digits ('""', "!!", "st", "x -x") gives the trigram index
 # nothing selective to look up: its substring matches would cost a scan of every name (seconds at
@@ -373,7 +374,7 @@ PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
             SELECT * FROM {p}walk WHERE (SELECT count(*) FROM {p}walk) >= {depth}
             UNION ALL
             (SELECT {columns} FROM instrument
-             WHERE {match} AND {filters} AND (SELECT count(*) FROM {p}probe) < {depth}
+             WHERE {gin_match} AND {filters} AND (SELECT count(*) FROM {p}probe) < {depth}
                AND (SELECT count(*) FROM {p}walk) < {depth}
              ORDER BY {gin_order} LIMIT {depth})
         )"""
@@ -392,7 +393,7 @@ PROBE_ONLY_NEWEST_SQL = """
 SMALL_NEWEST_SQL = """
         newest AS (
             SELECT {columns} FROM instrument
-            WHERE {match} AND {filters}
+            WHERE {gin_match} AND {filters}
             ORDER BY {gin_order} LIMIT {depth}
         )"""
 
@@ -450,6 +451,18 @@ TIER_SQL = """(
 )"""
 
 TSQUERY_MATCH = "search_vector @@ {tsquery}::tsquery"
+
+# With a category, the GIN reads (a tier read whole, the probe's fallback, the one candidate pass)
+# look the words up within the category (migration 0019: each lexeme keyed by its listing's folded
+# category), not as the category's key and the words' keys of one scan: that scan leapfrogged
+# between two long posting lists to find what the category does not hold (`fender` in Teclados,
+# 117,000 listings and none there: 10-16 ms a tier at 1M; `minilogue` in Teclados 2.4 ms; ops/bench/
+# EXPLAIN.md, session 9). That index knows no positions or weights: it is asked the tier's plain
+# words (tsquery.indexable), and the tier's own condition then checks the rows when those words
+# match more (a phrase, a weight, an exclusion).
+CATEGORY_WORDS_MATCH = (
+    "searchsvc_category_words(category, search_vector) @@ searchsvc_category_query({category}, {tsquery}::tsquery)"
+)
 
 # Several words: the first tier is the words as one phrase. Looking for it through the GIN index
 # rechecks, in the table, every listing holding all the words (the index has no positions): 22,600
@@ -674,6 +687,17 @@ def _bind_next(args: list[Any], value: Any) -> str:
     return f"${len(args)}"
 
 
+def _keyed_words(tsquery_text: str, category: str | None, args: list[Any]) -> tuple[str, bool] | None:
+    """A GIN read's condition for `tsquery_text` within `category` (CATEGORY_WORDS_MATCH), and whether
+    it is the whole condition (else the words' own must check the rows); None: no category, or no
+    plain words to look up."""
+    loose = tsquery.indexable(tsquery_text) if category is not None else None
+    if loose is None:
+        return None
+    text, exact = loose
+    return CATEGORY_WORDS_MATCH.format(category=category, tsquery=_bind_next(args, text)), exact
+
+
 def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:
     """Are all the tiers' rows together few enough to read them in one candidate pass?"""
     return tiers is not None and tiers.any_bound is not None and tiers.any_bound <= small_rows
@@ -699,6 +723,8 @@ def search_page(params: SearchParams) -> Query:
         )
         return Query(text, tuple(args))
     filters = _where(where_clauses(params, args))
+    # the category's value is the first one the filters bind (FILTERS): the GIN reads use it too
+    category = "$1" if params.category is not None else None
     depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
     windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
     args += [limit_rows, offset, windows_depth]
@@ -728,37 +754,50 @@ def search_page(params: SearchParams) -> Query:
         and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, read, walk_min: for a probe, see _walk_min; spans: the placeholders of a tier's span,
-    # see SPAN_NEWEST_SQL, or of the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
-    matches: list[tuple[str, str, int, tuple[str, ...]]] = []
-    for number, (tsquery, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
-        match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tsquery))
+    # (match, its GIN read's form, read, walk_min: for a probe, see _walk_min; spans: the
+    # placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
+    # RECENT_PHRASE_SPAN_SQL)
+    matches: list[tuple[str, str, str, int, tuple[str, ...]]] = []
+    for number, (tier_text, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
+        # with a category, the GIN reads' condition (a phrase tier among the newest is no GIN read); the
+        # words' own condition is bound only when a read uses it (an unused placeholder has no type)
+        keyed = None
+        if read in ("small", "probe") and not one_pass and not (recent_phrase and number == 0):
+            keyed = _keyed_words(tier_text, category, args)
+        if keyed is not None and keyed[1] and read == "small":
+            match = gin_match = keyed[0]
+        else:
+            match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tier_text))
+            gin_match = match if keyed is None else keyed[0] if keyed[1] else f"{keyed[0]} AND {match}"
         spans: tuple[str, ...] = ()
         if recent_phrase and number == 0:
             read, blocks = "recent", _recent_spans(params.expansion, listings, probe_rows, bound, windows_depth)
             if blocks:
                 read, spans = "recent span", tuple(_bind_next(args, list(span)) for span in blocks)
         elif recent_phrase:
-            match = f"{match} AND {NOT_RECENT_PHRASE}"
+            match, gin_match = (f"{m} AND {NOT_RECENT_PHRASE}" for m in (match, gin_match))
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
             if blocks:
                 read, spans = "span", (_bind_next(args, list(blocks)),)
-        matches.append((match, read, _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word), spans))
+        walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
+        matches.append((match, gin_match, read, walk_min, spans))
     like = any_match = None
     if tiers is None:
         like = _bind_next(args, like_pattern(params.name))
-        matches.append((SUBSTRING_MATCH.format(like=like), substring_read, 0, ()))
+        substring = SUBSTRING_MATCH.format(like=like)
+        matches.append((substring, substring, substring_read, 0, ()))
     elif substring_tier:
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
-        matches.append((SUBSTRING_ONLY_MATCH.format(like=like, any=any_match), substring_read, 0, ()))
+        substring = SUBSTRING_ONLY_MATCH.format(like=like, any=any_match)
+        matches.append((substring, substring, substring_read, 0, ()))
     candidates = ""
     if one_pass:
-        if like is None:
-            match = TSQUERY_MATCH.format(tsquery=_bind_next(args, tiers.any_match))
-        else:
-            match = SEARCH_MATCH.format(tsquery=any_match, like=like)
+        # (the keyed words may match more: each tier then checks its own condition on the candidates)
+        keyed = _keyed_words(tiers.any_match, category, args)
+        words = keyed[0] if keyed else TSQUERY_MATCH.format(tsquery=any_match or _bind_next(args, tiers.any_match))
+        match = words if like is None else WORDS_OR_SUBSTRING.format(words=words, like=like)
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=filters)
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
@@ -767,14 +806,14 @@ def search_page(params: SearchParams) -> Query:
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
         "recent span": "newest AS (SELECT * FROM recent_phrase)",
     }
-    for match, read, walk_min, spans in matches:
+    for match, gin_match, read, walk_min, spans in matches:
         if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
         if read in ("probe", "recent", "recent span"):  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
         span, wide_span = (*spans, None, None)[:2]
         values = dict(
-            columns=RANK_COLUMNS, match=match, filters=filters, tier_order=TIER_ORDER, p="",
+            columns=RANK_COLUMNS, match=match, gin_match=gin_match, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span,
         )

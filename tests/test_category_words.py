@@ -1,0 +1,121 @@
+"""A search within a category reads its words keyed by the category (migration 0019, searchsvc/tsquery.py)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from searchsvc import tsquery
+from searchsvc.app import create_app
+from searchsvc.settings import Settings
+from searchsvc.validation import fold
+
+from .conftest import expanded_search, fetch, insert, listing
+
+
+@pytest.mark.parametrize("text, indexable", [
+    ("'fender'", ("'fender'", True)),
+    ("'strat':*", ("'strat':*", True)),
+    ("('korg' | 'korgs') & 'minilogue'", ("(('korg' | 'korgs') & 'minilogue')", True)),
+    # a phrase: the words anywhere; a weight: any weight; the tier's own condition then checks rows
+    ("('fender':A <-> 'stratocaster':A*)", ("('fender' & 'stratocaster':*)", False)),
+    ("'a' <2> 'b'", ("('a' & 'b')", False)),
+    # a negation matches almost anything: it drops out, and an OR holding one matches anything
+    ("('stratocaster' & 'fender') & !(('stratocaster':A <-> 'fender':A))", ("('stratocaster' & 'fender')", False)),
+    ("'minilogue' & !'xd'", ("'minilogue'", False)),
+    ("'a' | !'b'", None),
+    ("!'a'", None),
+    ("'it''s' & 'a\\\\b'", ("('it''s' & 'a\\\\b')", True)),  # quoted lexemes pass through as quoted
+])
+def test_a_tier_is_looked_up_by_its_plain_words(text, indexable):
+    assert tsquery.indexable(text) == indexable
+
+
+@pytest.mark.parametrize("text", ["'a' &", "('a'", "a", "'a' 'b'", "'a' & 'b')"])
+def test_what_is_not_a_tsquery_text_is_refused(text):
+    with pytest.raises(ValueError):
+        tsquery.indexable(text)
+
+
+CATEGORIES = ["Teclados", "TECLADOS", "Téclados", "Sintetizadores", "it's \\ & co: 1", "IT'S \\ & CO: 1", "teclado", None]
+
+
+async def test_the_keyed_words_match_exactly_the_words_within_the_folded_category(database_url):
+    """For every category (accents, case, quotes, backslashes, `&`, colons) and tsquery shape, the
+    keyed look-up finds every listing the words and category find, and only those when the query
+    is plain words."""
+    names = ["Korg Minilogue XD", "Minilogue Korg", "korg monologue", "Roland Juno", "Fender Rhodes teclado"]
+    rows = [listing(n, name=name, category=category) for n, (name, category) in enumerate(
+        (name, category) for name in names for category in CATEGORIES)]
+    await insert(database_url, rows)
+    queries = [
+        "'minilogue'", "'korg' & 'minilogue'", "'korg' <-> 'minilogue'", "'minilogue' & !'xd'",
+        "'mini':*", "'roland' | 'rhodes'", "'minilogue':A", "'korg' & !('korg' <-> 'minilogue')",
+    ]
+    checked = 0
+    for text in queries:
+        loose, exact = tsquery.indexable(text)
+        for category in {c for c in CATEGORIES if c is not None}:
+            found = await fetch(database_url, """
+                SELECT array_agg(id ORDER BY id) FILTER (WHERE searchsvc_category_words(category, search_vector)
+                                                         @@ searchsvc_category_query($1, $3::tsquery)) AS keyed,
+                       array_agg(id ORDER BY id) FILTER (WHERE search_vector @@ $2::tsquery
+                                                         AND searchsvc_fold(category) = searchsvc_fold($1)) AS matching
+                FROM instrument""", category, text, loose)
+            keyed, matching = set(found[0]["keyed"] or ()), set(found[0]["matching"] or ())
+            assert matching <= keyed, (text, category)
+            assert keyed == matching or not exact, (text, category)
+            checked += bool(matching)
+    assert checked >= 10  # the queries and categories do find listings
+
+
+async def test_no_category_and_word_spell_another_pair(database_url):
+    rows = await fetch(database_url, """
+        SELECT searchsvc_category_words('a:b', 'c') @@ searchsvc_category_query('a', $$'b:c'$$) AS a,
+               searchsvc_category_words('a', $$'b:c'$$) @@ searchsvc_category_query('a:b', 'c') AS b,
+               searchsvc_category_words('a', $$'b:c'$$) @@ searchsvc_category_query('A', $$'b:c'$$) AS same""")
+    assert (rows[0]["a"], rows[0]["b"], rows[0]["same"]) == (False, False, True)
+
+
+@pytest.mark.parametrize("path", ["one pass", "read whole", "probe, then the index"])
+async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_client, database_url, monkeypatch, path):
+    """The GIN reads of a category search use the keyed words: the same listings, in the same order,
+    whichever way its tiers are read, phrase first, exclusions and other categories left out."""
+    from searchsvc import sql
+
+    rows = [
+        listing(n, name=name, category=category, publish=date(2024, 1, 1) + timedelta(days=n))
+        for n, (name, category) in enumerate([
+            ("Korg Minilogue", "Teclados"), ("Minilogue Korg usado", "TECLADOS"), ("Korg Minilogue XD", "téclados"),
+            ("Korg Minilogue", "Sintetizadores"), ("Korg Minilogue bag", None), ("Minilogue", "Teclados"),
+            ("Korg Minilogues pack", "teclados"), ("Korg Monologue", "Teclados"),
+        ])
+    ] + [listing(100 + n, name=f"Yamaha P{n}", category="Teclados") for n in range(40)]
+    await insert(database_url, rows)
+    if path == "one pass":
+        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
+    elif path == "read whole":
+        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
+        monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    else:
+        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
+        monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+        monkeypatch.setattr(sql, "PROBE_ROWS", 5)  # the newest 5 (Yamahas): the probe finds none
+        monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    params = (await expanded_search(database_url, "korg minilogue")).model_copy(update={"category": "teclados"})
+    assert "searchsvc_category_words(category, search_vector) @@" in sql.search_page(params).text
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+
+    async def results(text: str, **filters: str) -> list[dict]:
+        resp = await client.get("/searchInstrument/", params={"name": text, **filters})
+        assert resp.status == 200, await resp.text()
+        return (await resp.json())["results"]
+
+    for text, expected in [
+        ("korg minilogue", 4), ("minilogue -xd", 4), ('"korg minilogue"', 2), ("minilogue", 5), ("fender", 0),
+    ]:
+        within = [r["name"] for r in await results(text, category="Teclados")]
+        # the search without a category (search_vector alone), its rows of that category kept
+        everywhere = [r["name"] for r in await results(text) if fold(r["category"] or "") == "teclados"]
+        assert within == everywhere and len(within) == expected, text
