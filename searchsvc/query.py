@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -145,6 +146,18 @@ class WordLexemes:
     prefix_words: tuple[str, ...] | None = None  # the indexed words it is a prefix of, when few (else None)
 
 
+@dataclass(frozen=True)
+class CategoryWords:
+    """How many listings of one category hold a word, as ANALYZE estimated (sql.word_expansion)."""
+
+    shares: dict[str, float]  # its most common words: the share of all listings holding each, there
+    floor: float  # any other word: less than this share
+    listings: int
+
+    def at_most(self, lexeme: str) -> int:
+        return math.ceil(self.shares.get(lexeme, self.floor) * self.listings)
+
+
 @dataclass(frozen=True, eq=False)
 class Expansion:
     """Lexemes per typed word (keyed by the word as typed)."""
@@ -156,6 +169,7 @@ class Expansion:
     # tier is empty and neither the page nor the counts need the trigram index (sql.word_expansion)
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
+    category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
@@ -165,11 +179,13 @@ class Expansion:
 def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
     words = {}
-    listings = publish = None
+    listings = publish = category = None
     substring_in_words = False
     for r in rows:
         listings, substring_in_words = r["listings"], r["substring_in_words"]
         publish = r["publish_stats"]
+        if r["category_floor"] is not None and listings:
+            category = CategoryWords(dict(zip(r["category_words"] or (), r["category_shares"] or ())), r["category_floor"], listings)
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
         words[r["word"]] = WordLexemes(
             literal=tuple(r["literal"]), spanish=tuple(r["spanish"]), english=tuple(r["english"]),
@@ -181,7 +197,7 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words, listings, substring_in_words, stats_from_text(publish))
+    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category)
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,19 @@ WITH typed AS MATERIALIZED (
         SELECT sum(w.ndoc) AS total, max(w.ndoc) AS most FROM search_word w
         WHERE w.word >= literal[cardinality(literal)] AND w.word < literal[cardinality(literal)] || chr(1114111)
     ) AS pre ON prefix AND cardinality(literal) > 0
+), category_words AS MATERIALIZED (
+    -- with a category ($10): its words that ANALYZE found most common in migration 0019's index
+    -- (each with its share of all listings), and the least share of any word it lists for any
+    -- category: the others are held by fewer listings than that
+    SELECT array_agg(substr(m.key, length(searchsvc_category_key($10::text)) + 1))
+               FILTER (WHERE starts_with(m.key, searchsvc_category_key($10::text))) AS words,
+           array_agg(m.share) FILTER (WHERE starts_with(m.key, searchsvc_category_key($10::text))) AS shares,
+           min(m.share) FILTER (WHERE m.key IS NOT NULL) AS floor
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
+    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(key, share)
+    WHERE $10::text IS NOT NULL AND c.oid = to_regclass('instrument_category_words_idx')
 )
 SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc, k.prefix_words,
        (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'instrument'::regclass) AS listings,
@@ -243,6 +256,7 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
            ) AS s
        ) AS synonyms,
        coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc,
+       cw.words AS category_words, cw.shares AS category_shares, cw.floor AS category_floor,
        -- the typed text ($8, one word of letters and digits, or NULL) inside names only as the word
        -- itself or the start of a word it is a prefix of ($9): then the substring tier is empty
        (
@@ -259,6 +273,7 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
            )
        ) AS substring_in_words
 FROM known k
+CROSS JOIN category_words AS cw
 -- near spellings: for a word that finds nothing, or far less than a similar word does (a typo
 -- that a few sellers made too: `fendr`), never for a word that is common itself
 LEFT JOIN LATERAL (
@@ -377,7 +392,7 @@ PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
             SELECT * FROM {p}walk WHERE (SELECT count(*) FROM {p}walk) >= {depth}
             UNION ALL
             (SELECT {columns} FROM instrument
-             WHERE {gin_match} AND {filters} AND (SELECT count(*) FROM {p}probe) < {depth}
+             WHERE {gin_where} AND (SELECT count(*) FROM {p}probe) < {depth}
                AND (SELECT count(*) FROM {p}walk) < {depth}
              ORDER BY {gin_order} LIMIT {depth})
         )"""
@@ -396,7 +411,7 @@ PROBE_ONLY_NEWEST_SQL = """
 SMALL_NEWEST_SQL = """
         newest AS (
             SELECT {columns} FROM instrument
-            WHERE {gin_match} AND {filters}
+            WHERE {gin_where}
             ORDER BY {gin_order} LIMIT {depth}
         )"""
 
@@ -531,10 +546,10 @@ ORDER BY page.position
 """
 
 
-def word_expansion(text: query.SearchText, name: str | None = None) -> Query:
+def word_expansion(text: query.SearchText, name: str | None = None, category: str | None = None) -> Query:
     """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings;
-    and, when `name` (the search text) is one word, whether names hold it only as that word or a
-    word it begins (Expansion.substring_in_words)."""
+    when `name` (the search text) is one word, whether names hold it only as that word or a word it
+    begins (Expansion.substring_in_words); with a `category`, its most common words (Expansion.category)."""
     words = text.all_words
     plain = {w: i for i, w in enumerate(text.words)}
     prefix = [w in plain and text.prefix_allowed(plain[w]) for w in words]
@@ -543,7 +558,7 @@ def word_expansion(text: query.SearchText, name: str | None = None) -> Query:
     one_word = name if name is not None and name.isalnum() and trigram_selective(name) and text.words == (name,) else None
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
-        query.PREFIX_MAX_WORDS, one_word, bool(one_word) and prefix[0],
+        query.PREFIX_MAX_WORDS, one_word, bool(one_word) and prefix[0], category,
     ), generic_plan=True)
 
 
@@ -717,9 +732,44 @@ def _keyed_words(tsquery_text: str, category: str | None, args: list[Any]) -> tu
     return CATEGORY_WORDS_MATCH.format(category=category, tsquery=_bind_next(args, text)), exact
 
 
-def _one_pass(tiers: query.Tiers | None, small_rows: int) -> bool:
-    """Are all the tiers' rows together few enough to read them in one candidate pass?"""
-    return tiers is not None and tiers.any_bound is not None and tiers.any_bound <= small_rows
+CATEGORY_READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
+
+
+def _bounds(
+    tiers: query.Tiers | None, category: query.Expansion | None, depth: int,
+) -> tuple[tuple[int | None, ...], int | None]:
+    """At most how many listings each tier holds, and all of them together (None: unknown).
+
+    Within a category (`category`: the expansion of a search that has one), a tier whose words
+    ANALYZE counts as rare in the category (migration 0019; query.CategoryWords) is bounded by that
+    count: a word common in the table can be rare in the category (`fender` in Teclados: 117,000
+    listings, none there; `korg` in Guitarras), and its tier is then read from the keyed words
+    (0.1-0.3 ms at 1M) rather than probed among the newest listings for nothing (6-22 ms). Rare:
+    fewer than reading them whole costs walks, sqrt(depth x listings / CATEGORY_READ_COST) (3,873
+    at 1M); `korg` in Teclados (8,550) read whole took 29-37 ms, walked 6.5 (EXPLAIN.md, session 9).
+    """
+    if tiers is None:
+        return (), None
+    within = category.category if category is not None else None
+    if within is None:
+        return tiers.bounds, tiers.any_bound
+    few = max(SMALL_TIER_ROWS, math.isqrt(within.listings * depth // CATEGORY_READ_COST))
+
+    def count(word: tsquery.Word) -> int | None:
+        return None if word.prefix else within.at_most(word.lexeme)
+
+    def rare(text: str, bound: int | None) -> int | None:
+        in_category = tsquery.bound(text, count)
+        if in_category is None or in_category > few or (bound is not None and bound <= in_category):
+            return bound
+        return in_category
+
+    return tuple(rare(text, bound) for text, bound in zip(tiers.queries, tiers.bounds)), rare(tiers.any_match, tiers.any_bound)
+
+
+def _one_pass(any_bound: int | None, small_rows: int) -> bool:
+    """Are all the tiers' rows together (at most `any_bound`) few enough to read them in one candidate pass?"""
+    return any_bound is not None and any_bound <= small_rows
 
 
 def search_page(params: SearchParams) -> Query:
@@ -741,9 +791,13 @@ def search_page(params: SearchParams) -> Query:
             limit=f"${len(args) - 1}", offset=f"${len(args)}",
         )
         return Query(text, tuple(args))
-    filters = _where(where_clauses(params, args))
-    # the category's value is the first one the filters bind (FILTERS): the GIN reads use it too
+    clauses = where_clauses(params, args)
+    filters = _where(clauses)
+    # the category's value is the first one the filters bind (FILTERS): the keyed words use it, and
+    # then hold the category's condition (beside them, the generic plan ANDed the category's whole
+    # posting list from the category-first index: `casio` in Teclados 20 -> 30-42 ms at 1M)
     category = "$1" if params.category is not None else None
+    keyed_filters = _where(clauses[1:]) if category else filters
     depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
     windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
     args += [limit_rows, offset, windows_depth]
@@ -761,23 +815,24 @@ def search_page(params: SearchParams) -> Query:
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
     substring_read = "small" if trigram_selective(params.name) else "probe only"
     substring_tier = tiers is None or not _substring_in_words(params)
-    tier_reads = ["small" if b is not None and b <= small_rows else "probe" for b in tiers.bounds] if tiers else []
+    bounds, any_bound = _bounds(tiers, params.expansion if params.category is not None else None, windows_depth)
+    tier_reads = ["small" if b is not None and b <= small_rows else "probe" for b in bounds]
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
-        and _one_pass(tiers, small_rows)
+        and _one_pass(any_bound, small_rows)
     )
     # several words: the phrase tier looks among the newest listings only (RECENT_PHRASE_SQL), unless
     # its words are so rare that rechecking every listing holding them costs less than a probe
     recent_phrase = (
         not one_pass and tiers is not None and tiers.after_recent_phrase is not None
-        and (tiers.bounds[0] is None or tiers.bounds[0] > min(small_rows, SMALL_TIER_ROWS))
+        and (bounds[0] is None or bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, its GIN read's form, read, walk_min: for a probe, see _walk_min; spans: the
-    # placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
+    # (match, the whole condition of its GIN read, read, walk_min: for a probe, see _walk_min; spans:
+    # the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
     # RECENT_PHRASE_SPAN_SQL)
     matches: list[tuple[str, str, str, int, tuple[str, ...]]] = []
-    for number, (tier_text, bound, read) in enumerate(zip(tier_queries, tiers.bounds if tiers else (), tier_reads)):
+    for number, (tier_text, bound, read) in enumerate(zip(tier_queries, bounds, tier_reads)):
         # with a category, the GIN reads' condition (a phrase tier among the newest is no GIN read); the
         # words' own condition is bound only when a read uses it (an unused placeholder has no type)
         keyed = None
@@ -802,23 +857,29 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 read, spans = "span", (_bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
-        matches.append((match, gin_match, read, walk_min, spans))
+        matches.append((match, f"{gin_match} AND {keyed_filters if keyed else filters}", read, walk_min, spans))
     like = any_match = None
     if tiers is None:
         like = _bind_next(args, like_pattern(params.name))
         substring = SUBSTRING_MATCH.format(like=like)
-        matches.append((substring, substring, substring_read, 0, ()))
+        matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
     elif substring_tier:
         like, any_match = _bind_next(args, like_pattern(params.name)), _bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(like=like, any=any_match)
-        matches.append((substring, substring, substring_read, 0, ()))
+        matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
     candidates = ""
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
         keyed = _keyed_words(tiers.any_match, category, args)
-        words = keyed[0] if keyed else TSQUERY_MATCH.format(tsquery=any_match or _bind_next(args, tiers.any_match))
-        match = words if like is None else WORDS_OR_SUBSTRING.format(words=words, like=like)
-        candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=filters)
+        if keyed is None:
+            words = TSQUERY_MATCH.format(tsquery=any_match or _bind_next(args, tiers.any_match))
+            match = words if like is None else WORDS_OR_SUBSTRING.format(words=words, like=like)
+        else:  # the keyed words hold the category; a name holding the text must be of it too
+            substring = f"{SUBSTRING_MATCH.format(like=like)} AND {CATEGORY_CLAUSE.format(category)}"
+            match = keyed[0] if like is None else f"({keyed[0]} OR ({substring}))"
+        candidates = CANDIDATES_SQL.format(
+            columns=RANK_COLUMNS, match=match, filters=filters if keyed is None else keyed_filters,
+        )
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {
@@ -826,14 +887,14 @@ def search_page(params: SearchParams) -> Query:
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
         "recent span": "newest AS (SELECT * FROM recent_phrase)",
     }
-    for match, gin_match, read, walk_min, spans in matches:
+    for match, gin_where, read, walk_min, spans in matches:
         if read in ("probe", "recent") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
         if read in ("probe", "recent", "recent span"):  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
         span, wide_span = (*spans, None, None)[:2]
         values = dict(
-            columns=RANK_COLUMNS, match=match, gin_match=gin_match, filters=filters, tier_order=TIER_ORDER, p="",
+            columns=RANK_COLUMNS, match=match, gin_where=gin_where, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span,
         )

@@ -146,7 +146,7 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     text = query.parse(params.name)
     if not text.all_words:
         return params
-    statement = sql.word_expansion(text, params.name)
+    statement = sql.word_expansion(text, params.name, params.category)
 
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):

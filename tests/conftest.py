@@ -125,15 +125,15 @@ async def insert(database_url: str, rows: list[dict[str, Any]]) -> list[int]:
     return [ids[r["link"]] for r in rows]
 
 
-async def expanded_search(url: str, name: str):
-    """SearchParams for `name` carrying the word look-up the service makes (views._expanded)."""
+async def expanded_search(url: str, name: str, **filters: str):
+    """SearchParams for `name` (and `filters`) carrying the word look-up the service makes (views._expanded)."""
     from multidict import MultiDict
 
     from searchsvc import query, sql
     from searchsvc.params import SearchParams, parse
 
-    params = parse(SearchParams, MultiDict(name=name))
-    lookup = sql.word_expansion(query.parse(params.name), params.name)
+    params = parse(SearchParams, MultiDict(name=name, **filters))
+    lookup = sql.word_expansion(query.parse(params.name), params.name, params.category)
     return params.with_expansion(query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args)))
 
 

@@ -103,7 +103,7 @@ async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_clie
         monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
         monkeypatch.setattr(sql, "PROBE_ROWS", 5)  # the newest 5 (Yamahas): the probe finds none
         monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
-    params = (await expanded_search(database_url, "korg minilogue")).model_copy(update={"category": "teclados"})
+    params = await expanded_search(database_url, "korg minilogue", category="teclados")
     assert "searchsvc_category_words(category, search_vector) @@" in sql.search_page(params).text
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
 
@@ -123,3 +123,41 @@ async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_clie
             resp = await client.get("/searchInstrument/", params={"name": text, "category": "Teclados", "page_size": 1})
             body = await resp.json()
             assert (body["count"], body["count_exact"]) == (expected, True), text
+
+
+@pytest.mark.parametrize("word, share_in_category, read_whole", [
+    ("fender", None, True),  # not among the category's common words: rarer than the least of them (0.26%)
+    ("korg", 0.00855, False),  # 8,550 of 1M in the category: walking the newest finds a page sooner
+    ("roland", 0.0012, True),  # 1,200: fewer than reading them whole costs walks
+])
+def test_a_word_common_in_the_table_but_rare_in_the_category_is_read_from_its_keys(word, share_in_category, read_whole):
+    """`fender` in Teclados (117,000 of 1M listings, none there): the probe of the newest listings
+    found nothing, then the index; ANALYZE's counts of the category's words say to read it at once."""
+    from searchsvc import query, sql
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    lexemes = query.WordLexemes((word,), (word,), (word,), (), (), 117_000, 117_000, 117_000, 0)
+    shares = {"yamaha": 0.0378} | ({word: share_in_category} if share_in_category else {})
+    expansion = query.Expansion({word: lexemes}, listings, category=query.CategoryWords(shares, 0.0026, listings))
+    text = sql.search_page(SearchParams(name=word, category="Teclados").with_expansion(expansion)).text
+    first_tier = text.split("UNION ALL")[0]
+    assert ("probe AS MATERIALIZED" not in first_tier) == read_whole
+    assert "searchsvc_category_words(category, search_vector) @@" in text
+
+
+async def test_the_word_look_up_brings_the_category_words_analyze_counted(database_url):
+    """The look-up of a search with a category reads the category's common words and their shares
+    from the statistics of migration 0019's index (after ANALYZE), and only that category's."""
+    rows = [listing(n, name="Yamaha P45", category="Teclados") for n in range(60)]
+    rows += [listing(100 + n, name="Fender Jazz Bass", category="Bajos") for n in range(30)]
+    rows += [listing(200 + n, name=f"Cosa {n}", category="Otros") for n in range(30)]
+    ids = await insert(database_url, rows)  # and ANALYZE
+    expansion = (await expanded_search(database_url, "yamaha", category="TECLADOS")).expansion
+    words = expansion.category
+    assert words is not None and words.listings == 120
+    assert words.at_most("yamaha") == 60 and set(words.shares) == set(
+        (await fetch(database_url, "SELECT tsvector_to_array(search_vector) AS w FROM instrument WHERE id = $1", ids[0]))[0]["w"]
+    )  # Teclados' words, no other category's
+    assert words.at_most("fender") <= words.at_most("yamaha")  # the least share listed anywhere: 30 or fewer
+    assert (await expanded_search(database_url, "yamaha")).expansion.category is None  # no category asked

@@ -368,7 +368,7 @@ async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
         search = request_params.parse(request_params.SearchParams, query)
         text = search_text.parse(search.name)
         if text.all_words:  # views._expanded: the typed words' lexemes, synonyms, near spellings
-            expansion = sql.word_expansion(text, search.name)
+            expansion = sql.word_expansion(text, search.name, search.category)
             rows = await conn.fetch(expansion.text, *expansion.args)
             search = search.with_expansion(search_text.expansion_from_rows(rows))
         return sql.search_page(search)
