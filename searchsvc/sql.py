@@ -260,20 +260,39 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
        ) AS synonyms,
        coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc,
        cw.words AS category_words, cw.shares AS category_shares, cw.floor AS category_floor,
-       -- the typed text ($8, one word of letters and digits, or NULL) inside names only as the word
-       -- itself or the start of a word it is a prefix of ($9): then the substring tier is empty
+       -- the typed text ($8: its words, letters and digits, when they are all it holds between
+       -- single spaces; else NULL) inside names only as those words: the first may end a longer
+       -- indexed word, the last begin one (one word: either), unless that word is the last one and
+       -- a prefix ($9, as the tiers match it); no indexed word (nor any whose folded form differs
+       -- from it) may do so. Then every name containing the text matches the tiers' words and the
+       -- substring tier is empty. (The patterns written out, not read from a CTE: as values of
+       -- a subquery the planner scanned search_word for them, 1-2 ms each, not its trigram indexes.)
        (
-           $8::text IS NOT NULL
-           AND (SELECT t.literal FROM typed t WHERE t.ord = 1) = ARRAY[searchsvc_fold($8::text)]
+           $8::text[] IS NOT NULL
+           AND NOT EXISTS (SELECT FROM typed t WHERE t.literal <> ARRAY[searchsvc_fold(t.word)])
            AND NOT EXISTS (
                SELECT FROM search_word w
-               WHERE w.word LIKE '%' || searchsvc_fold($8::text) || '%' AND w.word <> searchsvc_fold($8::text)
-                 AND NOT ($9::bool AND w.word LIKE searchsvc_fold($8::text) || '%')
+               WHERE w.word LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
+                 AND w.word <> searchsvc_fold(($8::text[])[1])
+                 AND NOT (cardinality($8::text[]) = 1 AND $9::bool AND w.word LIKE searchsvc_fold(($8::text[])[1]) || '%')
            )
            AND NOT EXISTS (
                SELECT FROM search_word w
-               WHERE w.word <> searchsvc_fold(w.word) AND searchsvc_fold(w.word) LIKE '%' || searchsvc_fold($8::text) || '%'
+               WHERE w.word <> searchsvc_fold(w.word)
+                 AND searchsvc_fold(w.word) LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
            )
+           AND (cardinality($8::text[]) = 1 OR $9::bool OR (
+               NOT EXISTS (
+                   SELECT FROM search_word w
+                   WHERE w.word LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
+                     AND w.word <> searchsvc_fold(($8::text[])[cardinality($8::text[])])
+               )
+               AND NOT EXISTS (
+                   SELECT FROM search_word w
+                   WHERE w.word <> searchsvc_fold(w.word)
+                     AND searchsvc_fold(w.word) LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
+               )
+           ))
        ) AS substring_in_words
 FROM known k
 CROSS JOIN category_words AS cw
@@ -551,17 +570,20 @@ ORDER BY page.position
 
 def word_expansion(text: query.SearchText, name: str | None = None, category: str | None = None) -> Query:
     """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings;
-    when `name` (the search text) is one word, whether names hold it only as that word or a word it
-    begins (Expansion.substring_in_words); with a `category`, its most common words (Expansion.category)."""
+    when `name` (the search text) is plain words, whether names hold it only as those words, the
+    first maybe ending a word and the last beginning one it is a prefix of (Expansion.substring_in_words);
+    with a `category`, its most common words (Expansion.category)."""
     words = text.all_words
     plain = {w: i for i, w in enumerate(text.words)}
     prefix = [w in plain and text.prefix_allowed(plain[w]) for w in words]
     fuzzy = [w in plain and len(w) >= query.FUZZY_MIN_LENGTH for w in words]
-    # letters and digits only (no space, no punctuation: one token), 3+ so the trigram index serves it
-    one_word = name if name is not None and name.isalnum() and trigram_selective(name) and text.words == (name,) else None
+    # words of letters and digits only (each one token) between single spaces, 3+ in a row somewhere
+    # so the trigram index serves the substring
+    parts = tuple(name.split(" ")) if name is not None else ()
+    plain_words = bool(parts) and all(p.isalnum() for p in parts) and trigram_selective(name) and text.words == parts
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
-        query.PREFIX_MAX_WORDS, one_word, bool(one_word) and prefix[0], category,
+        query.PREFIX_MAX_WORDS, list(parts) if plain_words else None, plain_words and prefix[len(parts) - 1], category,
     ), generic_plan=True)
 
 
