@@ -624,7 +624,14 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     """
     tiers = _search_tiers(params)
     selective = trigram_selective(params.name)
-    loose = tsquery.indexable(tiers.any_match) if tiers is not None and params.category is not None else None
+    within = params.expansion.category if params.expansion is not None and params.category is not None else None
+    # only where rare (KEYED_MAX_SHARE): a listing tested against the keyed words (the planner walking
+    # an order index, a sequential count) computes them, 4 us, where `@@` reads a stored column
+    # (sort=newest of `guitarra` in Guitarras: 6.9 -> 54 ms, sort=price_asc of `fender` there 14 -> 99);
+    # where rare the planner reads the keys (sort=newest of `fender` in Teclados: 665-765 -> 0.03 ms)
+    rare = tiers is not None and within is not None and _rare_in_category(
+        tiers.any_match, within, max(SMALL_TIER_ROWS, int(KEYED_MAX_SHARE * within.listings))) is not None
+    loose = tsquery.indexable(tiers.any_match) if rare else None
     keyed = category = None
     if loose is not None and loose[1]:
         category = _bind_next(args, params.category)
@@ -641,14 +648,20 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     return SEARCH_MATCH.format(tsquery=_bind_next(args, tiers.any_match), like=like), False
 
 
-def filtered_where(params: ListParams, args: list[Any]) -> str:
+def filtered_where(params: ListParams, args: list[Any], ordered: bool = False) -> str:
     """The whole WHERE condition of a list or search request (text match and filters).
 
-    Facets and counts reuse it so they always agree with the page.
+    Facets and counts reuse it so they always agree with the page. `ordered`: for a page in another
+    order than relevance, which the planner may read by walking that order's index and testing each
+    listing: the words and the category are then also tested as they are stored, which costs less
+    than the keyed words and comes first (cheaper conditions run first; `korg` in Teclados by date:
+    20 ms, the keyed words alone 91), where counts keep only the keyed words (they estimate alone).
     """
     clauses, skip = [], ()
     if isinstance(params, SearchParams):
         match, holds_category = _search_match(params, args)
+        if holds_category and ordered:
+            match, holds_category = f"{match} AND {TSQUERY_MATCH.format(tsquery=_bind_next(args, _search_tiers(params).any_match))}", False
         clauses.append(match)
         skip = ("category",) if holds_category else ()
     return _where(clauses + where_clauses(params, args, skip))
@@ -758,6 +771,7 @@ def _keyed_words(tsquery_text: str, category: str | None, args: list[Any]) -> tu
 
 
 CATEGORY_READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
+KEYED_MAX_SHARE = 0.01  # counts, facets and other sorts look a search's words up within its category below this share
 
 
 def _bounds(
@@ -778,18 +792,20 @@ def _bounds(
     within = category.category if category is not None else None
     if within is None:
         return tiers.bounds, tiers.any_bound
+
     few = max(SMALL_TIER_ROWS, math.isqrt(within.listings * depth // CATEGORY_READ_COST))
 
-    def count(word: tsquery.Word) -> int | None:
-        return None if word.prefix else within.at_most(word.lexeme)
-
     def rare(text: str, bound: int | None) -> int | None:
-        in_category = tsquery.bound(text, count)
-        if in_category is None or in_category > few or (bound is not None and bound <= in_category):
-            return bound
-        return in_category
+        in_category = _rare_in_category(text, within, few)
+        return bound if in_category is None or (bound is not None and bound <= in_category) else in_category
 
     return tuple(rare(text, bound) for text, bound in zip(tiers.queries, tiers.bounds)), rare(tiers.any_match, tiers.any_bound)
+
+
+def _rare_in_category(text: str, within: query.CategoryWords, few: int) -> int | None:
+    """At most how many listings of the category match `text`, when ANALYZE's counts say at most `few`; else None."""
+    bound = tsquery.bound(text, lambda word: None if word.prefix else within.at_most(word.lexeme))
+    return bound if bound is not None and bound <= few else None
 
 
 def _one_pass(any_bound: int | None, small_rows: int) -> bool:
@@ -809,7 +825,7 @@ def search_page(params: SearchParams) -> Query:
     # every sort of a search shows its first RELEVANCE_MAX_DEPTH rows only
     limit_rows = max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset))
     if params.sort != "relevance":  # a search in another order is a filtered list: the match is one more condition
-        where = filtered_where(params, args)
+        where = filtered_where(params, args, ordered=True)
         args += [limit_rows, offset]
         text = LIST_SQL.format(
             columns=LISTING_COLUMNS, where=where, order=_order(params),

@@ -161,3 +161,28 @@ async def test_the_word_look_up_brings_the_category_words_analyze_counted(databa
     )  # Teclados' words, no other category's
     assert words.at_most("fender") <= words.at_most("yamaha")  # the least share listed anywhere: 30 or fewer
     assert (await expanded_search(database_url, "yamaha")).expansion.category is None  # no category asked
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc"])
+async def test_other_orders_within_a_category_list_the_same_listings(aiohttp_client, database_url, sort):
+    """Sorted by date or price, a search within a category (its words keyed by the category, and
+    tested as stored) lists what the search without it lists of that category, in the same order."""
+    from decimal import Decimal
+
+    rows = [
+        listing(n, name=name, category=category, price=Decimal(100 + 7 * (n % 13)), publish=date(2024, 1, 1) + timedelta(days=n))
+        for n, (name, category) in enumerate(
+            [("Korg Minilogue", c) for c in ("Teclados", "TECLADOS", "Sintetizadores", None, "téclados")] * 3
+            + [("Korg Monologue", "Teclados"), ("Minilogue bag", "Otros")]
+        )
+    ]
+    await insert(database_url, rows)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+
+    async def names(**params: str) -> list[tuple[str, str]]:
+        resp = await client.get("/searchInstrument/", params={"name": "minilogue", "sort": sort, **params})
+        assert resp.status == 200, await resp.text()
+        return [(r["link"], r["category"]) for r in (await resp.json())["results"]]
+
+    within = await names(category="teclados")
+    assert within == [r for r in await names() if fold(r[1] or "") == "teclados"] and len(within) == 9
