@@ -838,7 +838,7 @@ def search_page(params: SearchParams) -> Query:
     # then hold the category's condition (beside them, the generic plan ANDed the category's whole
     # posting list from the category-first index: `casio` in Teclados 20 -> 30-42 ms at 1M)
     category = "$1" if params.category is not None else None
-    keyed_filters = _where(clauses[1:]) if category else filters
+    keyed_filters = _where([c for c in clauses if c != CATEGORY_CLAUSE.format(category)]) if category else filters
     depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
     windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
     args += [limit_rows, offset, windows_depth]
