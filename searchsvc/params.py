@@ -118,7 +118,7 @@ class SearchParams(ListParams):
     sort: Sort = Field("relevance", description="Order of the results; `relevance` puts the best match first")
     highlight: bool = Field(False, description="Add `name_highlighted` to each result: the name HTML-escaped, matched words in `<mark>`")
     # The typed words' lexemes, synonyms and near spellings: not a query parameter, looked up once
-    # per request (views, sql.word_expansion) so that page, count and facets share them.
+    # per request (views, sql_words.word_expansion) so that page, count and facets share them.
     _expansion: tuple[str, Expansion] | None = PrivateAttr(None)  # (the name it was looked up for, it)
 
     @property

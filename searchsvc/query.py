@@ -2,7 +2,7 @@
 
 Pure functions, no I/O. `parse()` splits the search text; the database then tells which lexemes
 each word has (literal, Spanish and English stems, synonyms, near spellings: see
-`sql.word_expansion`), and `tiers()` turns both into tsquery texts, one per rank tier:
+`sql_words.word_expansion`), and `tiers()` turns both into tsquery texts, one per rank tier:
 
     phrase   the plain words, literal and adjacent, in order (last one a prefix)  + phrases
     literal  every word literal (accents and case folded)                          + phrases
@@ -129,7 +129,7 @@ def _add_phrase(phrase, negate, words, phrases, excluded) -> None:
 
 @dataclass(frozen=True)
 class WordLexemes:
-    """What the index holds for one typed word (filled from the database by sql.word_expansion)."""
+    """What the index holds for one typed word (filled from the database by sql_words.word_expansion)."""
 
     literal: tuple[str, ...] = ()  # folded words (weight A of search_vector)
     spanish: tuple[str, ...] = ()  # Spanish stems (weight B)
@@ -148,7 +148,7 @@ class WordLexemes:
 
 @dataclass(frozen=True)
 class CategoryWords:
-    """How many listings of one category hold a word, as ANALYZE estimated (sql.word_expansion)."""
+    """How many listings of one category hold a word, as ANALYZE estimated (sql_words.word_expansion)."""
 
     shares: dict[str, float]  # its most common words: the share of all listings holding each, there
     floor: float  # any other word: less than this share
@@ -166,7 +166,7 @@ class Expansion:
     listings: int | None = None  # rows in the table (the planner's figure), to judge the counts against
     # the search text is one word, and every indexed word containing it is that word or (when it may
     # be a prefix) begins with it: every name containing the text matches the tiers, so the substring
-    # tier is empty and neither the page nor the counts need the trigram index (sql.word_expansion)
+    # tier is empty and neither the page nor the counts need the trigram index (sql_words.word_expansion)
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
     category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
@@ -177,7 +177,7 @@ class Expansion:
 
 
 def expansion_from_rows(rows) -> Expansion:
-    """An Expansion from the rows of sql.word_expansion (synonyms arrive as JSON text)."""
+    """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text)."""
     words = {}
     listings = publish = category = None
     substring_in_words = False

@@ -9,7 +9,7 @@ from yarl import URL
 
 import orjson
 
-from . import cache, db, metrics, paging, query, sql, sql_facets, suggest
+from . import cache, db, metrics, paging, query, sql, sql_facets, sql_words, suggest
 from .models import ListingPage, add_highlights, facet_counts, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
@@ -146,7 +146,7 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     text = query.parse(params.name)
     if not text.all_words:
         return params
-    statement = sql.word_expansion(text, params.name, params.category)
+    statement = sql_words.word_expansion(text, params.name, params.category)
 
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):

@@ -129,11 +129,11 @@ async def expanded_search(url: str, name: str, **filters: str):
     """SearchParams for `name` (and `filters`) carrying the word look-up the service makes (views._expanded)."""
     from multidict import MultiDict
 
-    from searchsvc import query, sql
+    from searchsvc import query, sql_words
     from searchsvc.params import SearchParams, parse
 
     params = parse(SearchParams, MultiDict(name=name, **filters))
-    lookup = sql.word_expansion(query.parse(params.name), params.name, params.category)
+    lookup = sql_words.word_expansion(query.parse(params.name), params.name, params.category)
     return params.with_expansion(query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args)))
 
 

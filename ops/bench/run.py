@@ -51,7 +51,7 @@ from yarl import URL
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from searchsvc import paging, params as request_params, sql  # noqa: E402
+from searchsvc import paging, params as request_params, sql, sql_words  # noqa: E402
 from searchsvc import query as search_text  # noqa: E402
 from searchsvc.devdb import Cluster  # noqa: E402
 from searchsvc.settings import Settings  # noqa: E402
@@ -368,7 +368,7 @@ async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
         search = request_params.parse(request_params.SearchParams, query)
         text = search_text.parse(search.name)
         if text.all_words:  # views._expanded: the typed words' lexemes, synonyms, near spellings
-            expansion = sql.word_expansion(text, search.name, search.category)
+            expansion = sql_words.word_expansion(text, search.name, search.category)
             rows = await conn.fetch(expansion.text, *expansion.args)
             search = search.with_expansion(search_text.expansion_from_rows(rows))
         return sql.search_page(search)
