@@ -186,3 +186,22 @@ async def test_other_orders_within_a_category_list_the_same_listings(aiohttp_cli
 
     within = await names(category="teclados")
     assert within == [r for r in await names() if fold(r[1] or "") == "teclados"] and len(within) == 9
+
+
+async def test_a_category_of_any_characters_is_searched_by_its_keys(aiohttp_client, database_url):
+    """Quotes, backslashes, `&`, colons and accents in a category reach the keyed words as values:
+    the same listings as the category's folded name, never an error."""
+    odd = "It's \\ & Co: 1"
+    await insert(database_url, [
+        listing(1, name="Korg Minilogue", category=odd), listing(2, name="Korg Minilogue", category="it's \\ & co: 1"),
+        listing(3, name="Korg Minilogue", category="It's"), listing(4, name="Korg Minilogue XD", category=odd),
+        listing(5, name="Yamaha P45", category=odd),
+    ])
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+    for text, expected in [("minilogue", ["1", "2", "4"]), ("korg minilogue -xd", ["1", "2"]), ('"minilogue xd"', ["4"])]:
+        resp = await client.get("/searchInstrument/", params={"name": text, "category": "IT'S \\ & CO: 1", "page_size": 2})
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+        assert (body["count"], body["count_exact"]) == (len(expected), True), text
+        links = [r["link"].rsplit("/", 1)[1] for r in body["results"]]
+        assert set(links) <= set(expected) and len(links) == min(2, len(expected)), text
