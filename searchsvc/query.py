@@ -164,9 +164,10 @@ class Expansion:
 
     words: dict[str, WordLexemes] = field(default_factory=dict)
     listings: int | None = None  # rows in the table (the planner's figure), to judge the counts against
-    # the search text is one word, and every indexed word containing it is that word or (when it may
-    # be a prefix) begins with it: every name containing the text matches the tiers, so the substring
-    # tier is empty and neither the page nor the counts need the trigram index (sql_words.word_expansion)
+    # the search text is plain words, and no other indexed word holds them where a name could (the
+    # first ending one, the last beginning one unless it is a prefix; one word: anywhere): every name
+    # containing the text matches the tiers, so the substring tier is empty and neither the page nor
+    # the counts need the trigram index (sql_words.word_expansion)
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
     category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
@@ -182,9 +183,9 @@ def expansion_from_rows(rows) -> Expansion:
     listings = publish = category = None
     substring_in_words = False
     for r in rows:
-        listings, substring_in_words = r["listings"], r["substring_in_words"]
-        publish = r["publish_stats"]
-        if r["category_floor"] is not None and listings:
+        # (the same on every row: the table's size and statistics)
+        listings, substring_in_words, publish = r["listings"], r["substring_in_words"], r["publish_stats"]
+        if category is None and r["category_floor"] is not None and listings:
             category = CategoryWords(dict(zip(r["category_words"] or (), r["category_shares"] or ())), r["category_floor"], listings)
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
         words[r["word"]] = WordLexemes(

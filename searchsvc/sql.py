@@ -168,8 +168,6 @@ def like_pattern(text: str) -> str:
 # stemmed lexemes, synonyms, and near spellings of words that match nothing); query.tiers() turns
 # them into one tsquery per rank tier. A row matches when it is in some tier, or when its name
 # contains the typed text (the old backend's guarantee: a last, substring-only tier).
-SEARCH_MATCH = "(search_vector @@ {tsquery}::tsquery OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
-WORDS_OR_SUBSTRING = "({words} OR searchsvc_fold(name) LIKE searchsvc_fold({like}))"
 SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
 # A text with no run of 3 letters or digits ('""', "!!", "st", "x -x") gives the trigram index
 # nothing selective to look up: its substring matches would cost a scan of every name (seconds at
@@ -424,6 +422,20 @@ ORDER BY page.position
 """
 
 
+def _words_or_substring(words: str, like: str, category: str | None = None) -> str:
+    """`words` or the name holding the text (`like`); `category`: the words are keyed by it (they
+    hold its condition), so a name holding the text must be of it too."""
+    substring = SUBSTRING_MATCH.format(like=like)
+    if category is not None:
+        substring = f"({substring} AND {CATEGORY_CLAUSE.format(category)})"
+    return f"({words} OR {substring})"
+
+
+def _within_category(params: SearchParams) -> query.CategoryWords | None:
+    """ANALYZE's counts of the searched category's words (None: no category, or never analyzed)."""
+    return params.expansion.category if params.expansion is not None and params.category is not None else None
+
+
 def _search_tiers(params: SearchParams) -> query.Tiers | None:
     """The word tiers of the search, or None when no word can match (none typed, or `x -x`)."""
     return _tiers(params.name, params.expansion)
@@ -461,7 +473,7 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     """
     tiers = _search_tiers(params)
     selective = trigram_selective(params.name)
-    within = params.expansion.category if params.expansion is not None and params.category is not None else None
+    within = _within_category(params)
     # only where rare (KEYED_MAX_SHARE): a listing tested against the keyed words (the planner walking
     # an order index, a sequential count) computes them, 4 us, where `@@` reads a stored column
     # (sort=newest of `guitarra` in Guitarras: 6.9 -> 54 ms, sort=price_asc of `fender` there 14 -> 99);
@@ -470,9 +482,9 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
         tiers.any_match, within, max(SMALL_TIER_ROWS, int(KEYED_MAX_SHARE * within.listings))) is not None
     loose = tsquery.indexable(tiers.any_match) if rare else None
     keyed = category = None
-    if loose is not None and loose[1]:
+    if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = _bind_next(args, params.category)
-        keyed = CATEGORY_WORDS_MATCH.format(category=category, tsquery=_bind_next(args, loose[0]))
+        keyed = _keyed_words(tiers.any_match, category, args)[0]
     if tiers is not None and (not selective or _substring_in_words(params)):
         return (keyed, True) if keyed else (TSQUERY_MATCH.format(tsquery=_bind_next(args, tiers.any_match)), False)
     like = _bind_next(args, like_pattern(params.name))
@@ -481,8 +493,8 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
             return NEWEST_SUBSTRING_MATCH.format(like=like, rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
         return SUBSTRING_MATCH.format(like=like), False
     if keyed:
-        return f"({keyed} OR ({SUBSTRING_MATCH.format(like=like)} AND {CATEGORY_CLAUSE.format(category)}))", True
-    return SEARCH_MATCH.format(tsquery=_bind_next(args, tiers.any_match), like=like), False
+        return _words_or_substring(keyed, like, category), True
+    return _words_or_substring(TSQUERY_MATCH.format(tsquery=_bind_next(args, tiers.any_match)), like), False
 
 
 def filtered_where(params: ListParams, args: list[Any], ordered: bool = False) -> str:
@@ -612,11 +624,11 @@ KEYED_MAX_SHARE = 0.01  # counts, facets and other sorts look a search's words u
 
 
 def _bounds(
-    tiers: query.Tiers | None, category: query.Expansion | None, depth: int,
+    tiers: query.Tiers | None, within: query.CategoryWords | None, depth: int,
 ) -> tuple[tuple[int | None, ...], int | None]:
     """At most how many listings each tier holds, and all of them together (None: unknown).
 
-    Within a category (`category`: the expansion of a search that has one), a tier whose words
+    Within a category (`within`: ANALYZE's counts of its words), a tier whose words
     ANALYZE counts as rare in the category (migration 0019; query.CategoryWords) is bounded by that
     count: a word common in the table can be rare in the category (`fender` in Teclados: 117,000
     listings, none there; `korg` in Guitarras), and its tier is then read from the keyed words
@@ -626,7 +638,6 @@ def _bounds(
     """
     if tiers is None:
         return (), None
-    within = category.category if category is not None else None
     if within is None:
         return tiers.bounds, tiers.any_bound
 
@@ -693,7 +704,7 @@ def search_page(params: SearchParams) -> Query:
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
     substring_read = "small" if trigram_selective(params.name) else "probe only"
     substring_tier = tiers is None or not _substring_in_words(params)
-    bounds, any_bound = _bounds(tiers, params.expansion if params.category is not None else None, windows_depth)
+    bounds, any_bound = _bounds(tiers, _within_category(params), windows_depth)
     tier_reads = ["small" if b is not None and b <= small_rows else "probe" for b in bounds]
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
@@ -751,10 +762,9 @@ def search_page(params: SearchParams) -> Query:
         keyed = _keyed_words(tiers.any_match, category, args)
         if keyed is None:
             words = TSQUERY_MATCH.format(tsquery=any_match or _bind_next(args, tiers.any_match))
-            match = words if like is None else WORDS_OR_SUBSTRING.format(words=words, like=like)
-        else:  # the keyed words hold the category; a name holding the text must be of it too
-            substring = f"{SUBSTRING_MATCH.format(like=like)} AND {CATEGORY_CLAUSE.format(category)}"
-            match = keyed[0] if like is None else f"({keyed[0]} OR ({substring}))"
+        else:
+            words = keyed[0]
+        match = words if like is None else _words_or_substring(words, like, category if keyed else None)
         candidates = CANDIDATES_SQL.format(
             columns=RANK_COLUMNS, match=match, filters=filters if keyed is None else keyed_filters,
         )

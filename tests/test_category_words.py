@@ -205,3 +205,30 @@ async def test_a_category_of_any_characters_is_searched_by_its_keys(aiohttp_clie
         assert (body["count"], body["count_exact"]) == (len(expected), True), text
         links = [r["link"].rsplit("/", 1)[1] for r in body["results"]]
         assert set(links) <= set(expected) and len(links) == min(2, len(expected)), text
+
+
+@pytest.mark.parametrize("word, share_in_category, keyed", [
+    ("fender", None, True),  # not among the category's common words: under 0.26%, rare
+    ("guitarra", 0.2, False),  # a fifth of all listings: testing each against the keys would cost 4 us
+])
+def test_counts_and_other_sorts_use_the_keys_only_for_words_rare_in_the_category(word, share_in_category, keyed):
+    """A keyed test costs 4 us a listing, a stored `@@` a fraction of that: counts and other sorts
+    ask the keys only where the category holds few (sort=newest of `guitarra` in Guitarras: 6.9 ->
+    54 ms with the keys); other sorts also test the stored words first, counts only the keys."""
+    from searchsvc import query, sql
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    # as a prefix it stands for itself only (else `fender:*`, whose count the statistics cannot bound)
+    lexemes = query.WordLexemes((word,), (word,), (word,), (), (), 117_000, 117_000, 117_000, 0, prefix_words=(word,))
+    shares = {"yamaha": 0.0378} | ({word: share_in_category} if share_in_category else {})
+    expansion = query.Expansion(
+        {word: lexemes}, listings, substring_in_words=True, category=query.CategoryWords(shares, 0.0026, listings),
+    )
+    params = SearchParams(name=word, category="Teclados").with_expansion(expansion)
+    count = sql.search_count(params, 1001).text
+    by_date = sql.search_page(params.model_copy(update={"sort": "newest"})).text
+    assert ("searchsvc_category_words(category, search_vector) @@" in count) == keyed
+    assert ("searchsvc_fold(category) = searchsvc_fold(" in count) != keyed  # the keys hold the category
+    assert ("searchsvc_category_words(category, search_vector) @@" in by_date) == keyed
+    assert "search_vector @@ $" in by_date and "searchsvc_fold(category) = searchsvc_fold(" in by_date
