@@ -261,8 +261,8 @@ PROBE_WALK_SQL = """
             LIMIT {depth}
         )"""
 
-PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
-        newest AS (
+# The probe's rows when it filled the page, else the walk's when it did, else the GIN index's
+PROBED_ROWS = """
             SELECT * FROM {p}probe WHERE (SELECT count(*) FROM {p}probe) >= {depth}
             UNION ALL
             SELECT * FROM {p}walk WHERE (SELECT count(*) FROM {p}walk) >= {depth}
@@ -270,7 +270,9 @@ PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
             (SELECT {columns} FROM instrument
              WHERE {gin_where} AND (SELECT count(*) FROM {p}probe) < {depth}
                AND (SELECT count(*) FROM {p}walk) < {depth}
-             ORDER BY {gin_order} LIMIT {depth})
+             ORDER BY {gin_order} LIMIT {depth})"""
+PROBED_NEWEST_SQL = PROBE_WALK_SQL + """,
+        newest AS (""" + PROBED_ROWS + """
         )"""
 
 # A substring of 1-2 characters has no trigram: its substring-only matches are looked for among
@@ -382,11 +384,18 @@ RECENT_PHRASE_SQL = "WITH" + PROBE_WALK_SQL.replace("{p}", "phrase_") + """,
 # all the words, and only those are rechecked for the phrase, instead of testing every newest
 # listing (at 1M, `stratocaster fender`, no phrase among the newest: 2.8 -> 0.5 ms; `fender
 # stratocaster` 2.2 -> 0.7; ops/bench/EXPLAIN.md, session 8).
+# The span's listings holding all the words (what the GIN index gives; the phrase is then checked on
+# them) are kept, with their words: when the literal tier's words are the phrase's, its newest rows
+# are among them whenever the span holds a page of them (SPAN_WORDS_NEWEST_SQL).
 RECENT_PHRASE_SPAN_SQL = """WITH
+        phrase_words AS MATERIALIZED (
+            SELECT {columns}, search_vector FROM instrument
+            WHERE search_vector @@ {words}::tsquery AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
+        ),
         phrase_span AS MATERIALIZED (
-            SELECT {columns} FROM instrument
-            WHERE {match} AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
-            ORDER BY {gin_order} LIMIT {depth}
+            SELECT {columns} FROM phrase_words
+            WHERE {match}
+            ORDER BY {tier_order} LIMIT {depth}
         ),
         phrase_wide AS MATERIALIZED (
             SELECT {columns} FROM instrument
@@ -400,6 +409,26 @@ RECENT_PHRASE_SPAN_SQL = """WITH
             SELECT * FROM phrase_wide
         )"""
 NOT_RECENT_PHRASE = "id NOT IN (SELECT id FROM recent_phrase)"
+# The literal tier after a phrase read from its span, when both have the same words: the span's
+# listings holding them (phrase_words) are all of the tier's listings published since the span's
+# first day, and every other listing of the tier is older; so when they hold a page of the tier
+# (after the phrase's rows), that is its newest page, and the probe is never run. Two words in the
+# other order than typed find no phrase and are then a page of the span (at 1M, `stratocaster
+# fender`: 141 such listings in the newest 5,000 listings' days, where the probe walked 2,676 to
+# find 60; ops/bench/EXPLAIN.md, session 10).
+SPAN_WORDS_NEWEST_SQL = PROBE_WALK_SQL + """,
+        in_span AS MATERIALIZED (
+            SELECT {columns} FROM phrase_words
+            WHERE {match}
+            ORDER BY {tier_order} LIMIT {depth}
+        ),
+        newest AS (
+            SELECT * FROM in_span WHERE (SELECT count(*) FROM in_span) >= {depth}
+            UNION ALL
+            SELECT * FROM (""" + PROBED_ROWS + """
+            ) AS probed
+            WHERE (SELECT count(*) FROM in_span) < {depth}
+        )"""
 SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
 
 # Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
@@ -721,6 +750,7 @@ def search_page(params: SearchParams) -> Query:
     # the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
     # RECENT_PHRASE_SPAN_SQL)
     matches: list[tuple[str, str, str, int, tuple[str, ...]]] = []
+    phrase_words = None  # the plain words of a phrase read from its span (RECENT_PHRASE_SPAN_SQL)
     for number, (tier_text, bound, read) in enumerate(zip(tier_queries, bounds, tier_reads)):
         # with a category, the GIN reads' condition (a phrase tier among the newest is no GIN read); the
         # words' own condition is bound only when a read uses it (an unused placeholder has no type)
@@ -737,9 +767,13 @@ def search_page(params: SearchParams) -> Query:
         if recent_phrase and number == 0:
             read, blocks = "recent", _recent_spans(params.expansion, listings, probe_rows, bound, windows_depth)
             if blocks:
-                read, spans = "recent span", tuple(_bind_next(args, list(span)) for span in blocks)
+                phrase_words = tsquery.indexable(tier_text)[0]
+                read, spans = "recent span", tuple(_bind_next(args, value) for value in (*map(list, blocks), phrase_words))
         elif recent_phrase:
             match, gin_match = (f"{m} AND {NOT_RECENT_PHRASE}" for m in (match, gin_match))
+            loose = tsquery.indexable(tier_text) if number == 1 and phrase_words is not None else None
+            if read == "probe" and loose is not None and loose[0] == phrase_words:
+                read = "span words"  # its listings in the phrase's span first (SPAN_WORDS_NEWEST_SQL)
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
@@ -773,18 +807,18 @@ def search_page(params: SearchParams) -> Query:
     templates = {
         "small": SMALL_NEWEST_SQL, "span": SPAN_NEWEST_SQL, "probe": PROBED_NEWEST_SQL,
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
-        "recent span": "newest AS (SELECT * FROM recent_phrase)",
+        "recent span": "newest AS (SELECT * FROM recent_phrase)", "span words": SPAN_WORDS_NEWEST_SQL,
     }
     for match, gin_where, read, walk_min, spans in matches:
-        if read in ("probe", "recent") and probe_arg is None:
+        if read in ("probe", "recent", "span words") and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
-        if read in ("probe", "recent", "recent span"):  # each its own: a lone common word walks whatever its probe found
+        if read in ("probe", "recent", "recent span", "span words"):  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
-        span, wide_span = (*spans, None, None)[:2]
+        span, wide_span, words = (*spans, None, None, None)[:3]
         values = dict(
             columns=RANK_COLUMNS, match=match, gin_where=gin_where, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
-            walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span,
+            walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words,
         )
         if read == "recent":
             candidates = RECENT_PHRASE_SQL.format(**values)

@@ -285,6 +285,42 @@ async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client
     assert found[-1] == "Fender Stratocaster vintage"  # older than the phrase tier looks: last, by date
 
 
+async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(aiohttp_client, database_url, monkeypatch):
+    """Two words typed in the other order than the titles hold them: the literal matches come from
+    the listings the phrase's span already read when those hold a page of them, and otherwise from
+    the probe of the newest listings; every page is the one the probe alone gives, in its order."""
+    from searchsvc import sql
+
+    rows = [  # names of several lengths: each window of 60 is ranked by them
+        listing(n, name=f"Stratocaster Fender {'x ' * (n % 3)}{n}", publish=date(2020, 1, 1) + timedelta(days=n // 2))
+        for n in range(200)
+    ] + [listing(200, name="Fender Stratocaster", publish=date(2020, 1, 1) + timedelta(days=100))]
+    ids = await insert(database_url, rows)
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql, "PROBE_ROWS", 130)  # the newest 130 listings' days: pages 1 and 2 of the literal tier
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)  # (page 3 needs 180 rows: the probe)
+    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
+    monkeypatch.setattr(sql, "WALK_FACTOR", 1)
+    assert "in_span AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
+    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
+    client = await aiohttp_client(await create_app(settings))
+
+    async def pages() -> list[list[int]]:
+        found = []
+        for page in (1, 2, 3):
+            body = await (await client.get("/searchInstrument/", params={"name": "fender stratocaster", "page": page})).json()
+            found.append([r["id"] for r in body["results"]])
+        return found
+
+    from_span = await pages()
+    monkeypatch.setattr(sql, "SPAN_WORDS_NEWEST_SQL", sql.PROBED_NEWEST_SQL)  # the literal tier probed, always
+    probed = await pages()
+    assert from_span == probed
+    assert [len(p) for p in from_span] == [50, 50, 50] and len({i for p in from_span for i in p}) == 150
+    assert from_span[0][0] == ids[200]  # the phrase first
+
+
 async def judged_pages(search) -> list[list[str]]:
     """The first page of every judged search, as listing numbers."""
     pages = []
