@@ -171,14 +171,17 @@ class Expansion:
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
     category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
+    # listings whose names hold the two typed words as a phrase (sql_words.phrase_listings; None: unknown)
+    phrase_listings: int | None = None
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
         return found if found is not None else WordLexemes(literal=(fold(word),))
 
 
-def expansion_from_rows(rows) -> Expansion:
-    """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text)."""
+def expansion_from_rows(rows, phrase_rows=None) -> Expansion:
+    """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text) and, for
+    two words, of sql_words.phrase_listings (None: not run, or cut)."""
     words = {}
     listings = publish = category = None
     substring_in_words = False
@@ -198,7 +201,8 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category)
+    phrase_listings = phrase_rows[0][0] if phrase_rows else None
+    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category, phrase_listings)
 
 
 @dataclass(frozen=True)

@@ -618,14 +618,18 @@ def _recent_spans(
     RECENT_SPAN_MAX_PAGES pages of it: the probe then stops after a fraction of them, where the span
     reads every listing of its days holding the words (at 1M, `guitarra electrica`, ~880 expected:
     1.9 ms probed, 4.2 from its span; `bajo electrico`, ~280: 2.5 and 3.2; `guitarra acustica`,
-    ~180: 4.4 and 2.0; EXPLAIN.md, session 8).
+    ~180: 4.4 and 2.0; EXPLAIN.md, session 8). Unless the words are known to meet as a phrase too
+    rarely for the probe to fill the page (expansion.phrase_listings): it would walk on, 8 times as
+    far (`bajo fender`, 3,093 listings of 72,254 holding `bajo`: 21-27 -> 4.5-5.1 ms at 1M; EXPLAIN.md,
+    session 10).
     """
     if expansion is None or expansion.publish is None or not listings or bound is None:
         return None
     share = probe_rows / listings
     if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
         return None
-    if bound * share > RECENT_SPAN_MAX_PAGES * depth:
+    phrase = expansion.phrase_listings
+    if bound * share > RECENT_SPAN_MAX_PAGES * depth and (phrase is None or phrase * share >= depth):
         return None
     near, wide = expansion.publish.newest_from(share), expansion.publish.newest_from(WALK_FACTOR * share)
     return None if near is None or wide is None else (recency.span(near), recency.span(wide))

@@ -176,3 +176,17 @@ def word_expansion(text: query.SearchText, name: str | None = None, category: st
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
         query.PREFIX_MAX_WORDS, list(parts) if plain_words else None, plain_words and prefix[len(parts) - 1], category,
     ), generic_plan=True)
+
+
+# Two typed words: how many listings' names hold them as a phrase, from the suggestions (migration
+# 0005, refreshed after every load; no row: fewer than its minimum). Only what a search costs depends
+# on it (sql._recent_spans), so it is a statement of its own, cut like an extra (views._expanded):
+# the page never waits on the suggestions table.
+PHRASE_LISTINGS_SQL = "SELECT listings FROM search_suggestion WHERE folded = searchsvc_fold($1::text) AND words = 2"
+
+
+def phrase_listings(text: query.SearchText) -> Query | None:
+    """The count of names holding the two typed words as a phrase (None: not two plain words)."""
+    if len(text.words) != 2 or text.phrases or text.excluded:
+        return None
+    return Query(PHRASE_LISTINGS_SQL, (" ".join(text.words),))

@@ -151,10 +151,22 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
             rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
-        return query.expansion_from_rows(rows)
+        phrase = sql_words.phrase_listings(text)
+        return query.expansion_from_rows(rows, None if phrase is None else await _phrase_rows(request, phrase))
 
     # these words are looked up once per change of the data, whatever the page, filters or sort
     return params.with_expansion(await request.app[cache.RESPONSES].remembered(paging.query_key(statement), look_up))
+
+
+async def _phrase_rows(request: web.Request, statement: sql.Query) -> list | None:
+    """The rows of sql_words.phrase_listings; None when cut after FACET_TIMEOUT_MS: they only decide
+    how the page is read."""
+    settings = request.app[db.SETTINGS]
+    try:
+        with metrics.query_kind("word_expansion"):
+            return await db.fetch_within(request.app[db.READS], statement, settings.facet_timeout_ms, settings.pool_acquire_timeout_s)
+    except (db.DatabaseUnavailable, db.QueryCut):
+        return None
 
 
 @routes.get("/suggest")

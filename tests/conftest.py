@@ -133,8 +133,11 @@ async def expanded_search(url: str, name: str, **filters: str):
     from searchsvc.params import SearchParams, parse
 
     params = parse(SearchParams, MultiDict(name=name, **filters))
-    lookup = sql_words.word_expansion(query.parse(params.name), params.name, params.category)
-    return params.with_expansion(query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args)))
+    text = query.parse(params.name)
+    lookup = sql_words.word_expansion(text, params.name, params.category)
+    phrase = sql_words.phrase_listings(text)
+    phrase_rows = None if phrase is None else await fetch(url, phrase.text, *phrase.args)
+    return params.with_expansion(query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args), phrase_rows))
 
 
 async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

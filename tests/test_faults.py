@@ -121,7 +121,10 @@ async def test_a_did_you_mean_that_cannot_finish_is_left_out_not_waited_for(aioh
     client = await aiohttp_client(await create_app(_settings(url, facet_timeout_ms=300, pool_max_size=1)))
     async with TableLock(url, "search_suggestion"):
         status, _, body = await _get(client, "/searchInstrument?name=qqqzzz")
-    assert status == 200 and body["count"] == 0 and body["did_you_mean"] is None
+        assert status == 200 and body["count"] == 0 and body["did_you_mean"] is None
+        # two words: how often they meet as a phrase (the suggestions' counts) is cut too
+        status, _, body = await _get(client, "/searchInstrument?name=fender%20guitarra")
+        assert status == 200 and body["did_you_mean"] is None
     status, _, body = await _get(client, "/searchInstrument?name=guitarra")
     assert status == 200 and body["count"] == len(ROWS)
 

@@ -135,13 +135,29 @@ def test_a_phrase_is_read_from_the_newest_days_unless_the_newest_listings_hold_p
     def word(text: str, ndoc: int) -> query.WordLexemes:
         return query.WordLexemes((text,), (text,), (text,), (), (), ndoc, ndoc, ndoc, 0)
 
-    def reads(first: tuple[str, int], second: tuple[str, int]) -> str:
+    def reads(first: tuple[str, int], second: tuple[str, int], phrase: int | None = None) -> str:
         params = parse(SearchParams, MultiDict({"name": f"{first[0]} {second[0]}"}))
         words = {first[0]: word(*first), second[0]: word(*second)}
-        page = sql.search_page(params.with_expansion(query.Expansion(words, 1_000_000, False, stats))).text
+        expansion = query.Expansion(words, 1_000_000, False, stats, phrase_listings=phrase)
+        page = sql.search_page(params.with_expansion(expansion)).text
         return "span" if "phrase_span AS MATERIALIZED" in page else "probe" if "phrase_probe AS MATERIALIZED" in page else "-"
 
     # 30,000 listings hold `stratocaster`: 150 among the newest 5,000, under 5 pages of 60
     assert reads(("fender", 118_000), ("stratocaster", 30_000)) == "span"
     # 175,000 hold `electrica`: ~880 among the newest 5,000, the probe stops early
     assert reads(("guitarra", 240_000), ("electrica", 175_000)) == "probe"
+    assert reads(("guitarra", 240_000), ("electrica", 175_000), phrase=92_000) == "probe"  # ~460 phrases there
+    # ... but if only 3,000 names hold `bajo fender`, the newest 5,000 hold 15 of them: the probe would walk on
+    assert reads(("bajo", 72_000), ("fender", 118_000), phrase=3_000) == "span"
+    assert reads(("bajo", 72_000), ("fender", 118_000)) == "probe"
+
+
+async def test_the_word_look_up_counts_the_names_holding_two_words_as_a_phrase(database_url):
+    """Two typed words: how many names hold them in that order, from the suggestions' phrases."""
+    await insert(database_url, [listing(n, name=f"Bajo Fender Jazz {n}") for n in range(4)] + [
+        listing(4 + n, name=f"Fender bajo {n}") for n in range(3)])
+    await fetch(database_url, "SELECT searchsvc_refresh_suggestions()")
+    assert (await expanded_search(database_url, "bajo fender")).expansion.phrase_listings == 4
+    assert (await expanded_search(database_url, "FENDER Bajo")).expansion.phrase_listings == 3
+    assert (await expanded_search(database_url, "jazz bajo")).expansion.phrase_listings is None  # no name holds it
+    assert (await expanded_search(database_url, "bajo fender jazz")).expansion.phrase_listings is None  # not two words
