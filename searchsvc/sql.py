@@ -415,19 +415,30 @@ NOT_RECENT_PHRASE = "id NOT IN (SELECT id FROM recent_phrase)"
 # (after the phrase's rows), that is its newest page, and the probe is never run. Two words in the
 # other order than typed find no phrase and are then a page of the span (at 1M, `stratocaster
 # fender`: 141 such listings in the newest 5,000 listings' days, where the probe walked 2,676 to
-# find 60; ops/bench/EXPLAIN.md, session 10).
+# find 60; ops/bench/EXPLAIN.md, session 10). When they hold less than a page but the walk's wider
+# span (WALK_FACTOR times as many listings) is expected to hold one, the GIN index gives the tier's
+# listings in that span instead of a probe that would walk on (`bateria pearl`: 38 in the span, the
+# probe and walk read 10,000 listings); only when that falls short too is the tier probed.
 SPAN_WORDS_NEWEST_SQL = PROBE_WALK_SQL + """,
         in_span AS MATERIALIZED (
             SELECT {columns} FROM phrase_words
             WHERE {match}
             ORDER BY {tier_order} LIMIT {depth}
         ),
+        in_wide AS MATERIALIZED (
+            SELECT {columns} FROM instrument
+            WHERE {gin_where} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[]
+              AND (SELECT count(*) FROM in_span) < {depth} AND (SELECT count(*) FROM in_span) * {walk_factor} >= {depth}
+            ORDER BY {gin_order} LIMIT {depth}
+        ),
         newest AS (
             SELECT * FROM in_span WHERE (SELECT count(*) FROM in_span) >= {depth}
             UNION ALL
+            SELECT * FROM in_wide WHERE (SELECT count(*) FROM in_wide) >= {depth}
+            UNION ALL
             SELECT * FROM (""" + PROBED_ROWS + """
             ) AS probed
-            WHERE (SELECT count(*) FROM in_span) < {depth}
+            WHERE (SELECT count(*) FROM in_span) < {depth} AND (SELECT count(*) FROM in_wide) < {depth}
         )"""
 SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
 
@@ -754,7 +765,8 @@ def search_page(params: SearchParams) -> Query:
     # the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
     # RECENT_PHRASE_SPAN_SQL)
     matches: list[tuple[str, str, str, int, tuple[str, ...]]] = []
-    phrase_words = None  # the plain words of a phrase read from its span (RECENT_PHRASE_SPAN_SQL)
+    # the plain words of a phrase read from its spans (RECENT_PHRASE_SPAN_SQL), and the spans' placeholders
+    phrase_words, phrase_spans = None, ()
     for number, (tier_text, bound, read) in enumerate(zip(tier_queries, bounds, tier_reads)):
         # with a category, the GIN reads' condition (a phrase tier among the newest is no GIN read); the
         # words' own condition is bound only when a read uses it (an unused placeholder has no type)
@@ -773,11 +785,12 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 phrase_words = tsquery.indexable(tier_text)[0]
                 read, spans = "recent span", tuple(_bind_next(args, value) for value in (*map(list, blocks), phrase_words))
+                phrase_spans = spans
         elif recent_phrase:
             match, gin_match = (f"{m} AND {NOT_RECENT_PHRASE}" for m in (match, gin_match))
             loose = tsquery.indexable(tier_text) if number == 1 and phrase_words is not None else None
             if read == "probe" and loose is not None and loose[0] == phrase_words:
-                read = "span words"  # its listings in the phrase's span first (SPAN_WORDS_NEWEST_SQL)
+                read, spans = "span words", phrase_spans  # its listings in the phrase's spans first (SPAN_WORDS_NEWEST_SQL)
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
@@ -822,7 +835,7 @@ def search_page(params: SearchParams) -> Query:
         values = dict(
             columns=RANK_COLUMNS, match=match, gin_where=gin_where, filters=filters, tier_order=TIER_ORDER, p="",
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
-            walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words,
+            walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words, walk_factor=WALK_FACTOR,
         )
         if read == "recent":
             candidates = RECENT_PHRASE_SQL.format(**values)

@@ -285,7 +285,8 @@ async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client
     assert found[-1] == "Fender Stratocaster vintage"  # older than the phrase tier looks: last, by date
 
 
-async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(aiohttp_client, database_url, monkeypatch):
+@pytest.mark.parametrize("others", [0, 100])
+async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(aiohttp_client, database_url, monkeypatch, others):
     """Two words typed in the other order than the titles hold them: the literal matches come from
     the listings the phrase's span already read when those hold a page of them, and otherwise from
     the probe of the newest listings; every page is the one the probe alone gives, in its order."""
@@ -294,15 +295,20 @@ async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(a
     rows = [  # names of several lengths: each window of 60 is ranked by them
         listing(n, name=f"Stratocaster Fender {'x ' * (n % 3)}{n}", publish=date(2020, 1, 1) + timedelta(days=n // 2))
         for n in range(200)
-    ] + [listing(200, name="Fender Stratocaster", publish=date(2020, 1, 1) + timedelta(days=100))]
+    ] + [listing(200, name="Fender Stratocaster", publish=date(2020, 1, 1) + timedelta(days=100))] + [
+        listing(201 + n, name=f"Otra cosa {n}", publish=date(2020, 1, 1) + timedelta(days=50 + n // 10)) for n in range(others)
+    ]
     ids = await insert(database_url, rows)
     monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table
     monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", 130)  # the newest 130 listings' days: pages 1 and 2 of the literal tier
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)  # (page 3 needs 180 rows: the probe)
+    # page 1 (60 rows ranked) from the newest 64 listings' days; page 2 (120) from the walk's wider span
+    # (twice as many listings: 128), or, when other listings hold part of it (~90 left), from the probe;
+    # page 3 (180) from the probe
+    monkeypatch.setattr(sql, "PROBE_ROWS", 64)
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
     monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
-    monkeypatch.setattr(sql, "WALK_FACTOR", 1)
-    assert "in_span AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
+    monkeypatch.setattr(sql, "WALK_FACTOR", 2)
+    assert "in_wide AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
     settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
     client = await aiohttp_client(await create_app(settings))
 
