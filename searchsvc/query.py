@@ -21,7 +21,7 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .recency import PublishStats, stats_from_text
@@ -171,7 +171,8 @@ class Expansion:
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
     category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
-    # listings whose names hold the two typed words as a phrase (sql_words.phrase_listings; None: unknown)
+    # listings whose names hold the two typed words (a word matching nothing: its nearest spelling) as a
+    # phrase (sql_words.phrase_listings; None: unknown)
     phrase_listings: int | None = None
 
     def get(self, word: str) -> WordLexemes:
@@ -179,9 +180,8 @@ class Expansion:
         return found if found is not None else WordLexemes(literal=(fold(word),))
 
 
-def expansion_from_rows(rows, phrase_rows=None) -> Expansion:
-    """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text) and, for
-    two words, of sql_words.phrase_listings (None: not run, or cut)."""
+def expansion_from_rows(rows) -> Expansion:
+    """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text)."""
     words = {}
     listings = publish = category = None
     substring_in_words = False
@@ -201,8 +201,12 @@ def expansion_from_rows(rows, phrase_rows=None) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    phrase_listings = phrase_rows[0][0] if phrase_rows else None
-    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category, phrase_listings)
+    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category)
+
+
+def with_phrase_listings(expansion: Expansion, phrase_rows) -> Expansion:
+    """`expansion` with the count of sql_words.phrase_listings (`phrase_rows`; None: cut, or no row: unknown)."""
+    return replace(expansion, phrase_listings=phrase_rows[0][0] if phrase_rows else None)
 
 
 @dataclass(frozen=True)

@@ -440,6 +440,22 @@ SPAN_WORDS_NEWEST_SQL = PROBE_WALK_SQL + """,
             ) AS probed
             WHERE (SELECT count(*) FROM in_span) < {depth} AND (SELECT count(*) FROM in_wide) < {depth}
         )"""
+# A tier of several words whose typed phrase matches nothing (a typo: `fendr stratocastr`), when its
+# listings in the days of the newest probe rows cost less to read through the GIN index than the probe
+# is expected to walk (_span_first): those are its newest whenever they hold a page; otherwise probed.
+SPAN_FIRST_NEWEST_SQL = PROBE_WALK_SQL + """,
+        in_span AS MATERIALIZED (
+            SELECT {columns} FROM instrument
+            WHERE {gin_where} AND searchsvc_publish_blocks(publish) && {span}::integer[]
+            ORDER BY {gin_order} LIMIT {depth}
+        ),
+        newest AS (
+            SELECT * FROM in_span WHERE (SELECT count(*) FROM in_span) >= {depth}
+            UNION ALL
+            SELECT * FROM (""" + PROBED_ROWS + """
+            ) AS probed
+            WHERE (SELECT count(*) FROM in_span) < {depth}
+        )"""
 SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
 
 # Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
@@ -646,6 +662,30 @@ def _recent_spans(
     return None if near is None or wide is None else (recency.span(near), recency.span(wide))
 
 
+def _span_first(
+    expansion: query.Expansion | None, listings: int | None, probe_rows: int, bound: int | None, depth: int,
+) -> tuple[int, ...] | None:
+    """The publish span of the newest `probe_rows` listings, when a tier of several words costs less to
+    read there (SPAN_FIRST_NEWEST_SQL) than to probe; None: probe it.
+
+    The span holds at most `bound` x its share of the tier's listings, each read through the index
+    costing CATEGORY_READ_COST probed ones; the probe reads about depth x listings / n listings for a
+    tier of n, and n is at least the names holding the words as a phrase (expansion.phrase_listings,
+    for a typo its nearest spelling's: `fender stratocaster`, 12,679 at 1M, where the typo's tier is
+    bounded by 61,408: its 2,576 newest listings probed for 60 matches, ~140 in the span; EXPLAIN.md,
+    session 10).
+    """
+    if expansion is None or expansion.publish is None or not listings or not bound or not expansion.phrase_listings:
+        return None
+    share = probe_rows / listings
+    if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
+        return None
+    if CATEGORY_READ_COST * bound * share > depth * listings / expansion.phrase_listings:
+        return None
+    since = expansion.publish.newest_from(share)
+    return None if since is None else recency.span(since)
+
+
 def _bind_next(args: list[Any], value: Any) -> str:
     """Append `value` to `args`; its placeholder (`$n`)."""
     args.append(value)
@@ -791,6 +831,10 @@ def search_page(params: SearchParams) -> Query:
             loose = tsquery.indexable(tier_text) if number == 1 and phrase_words is not None else None
             if read == "probe" and loose is not None and loose[0] == phrase_words:
                 read, spans = "span words", phrase_spans  # its listings in the phrase's spans first (SPAN_WORDS_NEWEST_SQL)
+        if read == "probe" and not one_word and not recent_phrase and bounds[0] == 0:  # the typed phrase matches nothing
+            blocks = _span_first(params.expansion, listings, probe_rows, bound, windows_depth)
+            if blocks:
+                read, spans = "span first", (_bind_next(args, list(blocks)),)
         if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
                 bound, listings, windows_depth, probe_rows)):
             blocks = _publish_span(params.expansion, bound, windows_depth)
@@ -825,11 +869,13 @@ def search_page(params: SearchParams) -> Query:
         "small": SMALL_NEWEST_SQL, "span": SPAN_NEWEST_SQL, "probe": PROBED_NEWEST_SQL,
         "probe only": PROBE_ONLY_NEWEST_SQL, "recent": "newest AS (SELECT * FROM recent_phrase)",
         "recent span": "newest AS (SELECT * FROM recent_phrase)", "span words": SPAN_WORDS_NEWEST_SQL,
+        "span first": SPAN_FIRST_NEWEST_SQL,
     }
     for match, gin_where, read, walk_min, spans in matches:
-        if read in ("probe", "recent", "span words") and probe_arg is None:
+        probed = read in ("probe", "recent", "span words", "span first")
+        if probed and probe_arg is None:
             probe_arg, walk_arg = _bind_next(args, probe_rows), _bind_next(args, (WALK_FACTOR - 1) * probe_rows)
-        if read in ("probe", "recent", "recent span", "span words"):  # each its own: a lone common word walks whatever its probe found
+        if probed or read == "recent span":  # each its own: a lone common word walks whatever its probe found
             walk_min_arg = _bind_next(args, walk_min)
         span, wide_span, words = (*spans, None, None, None)[:3]
         values = dict(

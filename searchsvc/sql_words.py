@@ -182,11 +182,20 @@ def word_expansion(text: query.SearchText, name: str | None = None, category: st
 # 0005, refreshed after every load; no row: fewer than its minimum). Only what a search costs depends
 # on it (sql._recent_spans), so it is a statement of its own, cut like an extra (views._expanded):
 # the page never waits on the suggestions table.
-PHRASE_LISTINGS_SQL = "SELECT listings FROM search_suggestion WHERE folded = searchsvc_fold($1::text) AND words = 2"
+PHRASE_LISTINGS_SQL = """
+SELECT max(listings) FROM search_suggestion
+WHERE folded = ANY (ARRAY(SELECT searchsvc_fold(phrase) FROM unnest($1::text[]) AS phrase)) AND words = 2
+"""
 
 
-def phrase_listings(text: query.SearchText) -> Query | None:
-    """The count of names holding the two typed words as a phrase (None: not two plain words)."""
+def phrase_listings(text: query.SearchText, expansion: query.Expansion) -> Query | None:
+    """The count of names holding the two typed words as a phrase, a word that matches nothing replaced
+    by each of its near spellings (`fendr stratocastr`: the most of `fend stratocast`, `fender
+    stratocaster`...); None: not two plain words."""
     if len(text.words) != 2 or text.phrases or text.excluded:
         return None
-    return Query(PHRASE_LISTINGS_SQL, (" ".join(text.words),))
+    spellings = []
+    for word in text.words:
+        lexemes = expansion.get(word)
+        spellings.append(lexemes.fuzzy if lexemes.fuzzy and lexemes.literal_ndoc == 0 else (word,))
+    return Query(PHRASE_LISTINGS_SQL, ([f"{first} {second}" for first in spellings[0] for second in spellings[1]],))

@@ -151,8 +151,9 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     async def look_up() -> query.Expansion:
         with metrics.query_kind("word_expansion"):
             rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
-        phrase = sql_words.phrase_listings(text)
-        return query.expansion_from_rows(rows, None if phrase is None else await _phrase_rows(request, phrase))
+        expansion = query.expansion_from_rows(rows)
+        phrase = sql_words.phrase_listings(text, expansion)
+        return expansion if phrase is None else query.with_phrase_listings(expansion, await _phrase_rows(request, phrase))
 
     # these words are looked up once per change of the data, whatever the page, filters or sort
     return params.with_expansion(await request.app[cache.RESPONSES].remembered(paging.query_key(statement), look_up))

@@ -135,9 +135,10 @@ async def expanded_search(url: str, name: str, **filters: str):
     params = parse(SearchParams, MultiDict(name=name, **filters))
     text = query.parse(params.name)
     lookup = sql_words.word_expansion(text, params.name, params.category)
-    phrase = sql_words.phrase_listings(text)
-    phrase_rows = None if phrase is None else await fetch(url, phrase.text, *phrase.args)
-    return params.with_expansion(query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args), phrase_rows))
+    expansion = query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args))
+    if (phrase := sql_words.phrase_listings(text, expansion)) is not None:
+        expansion = query.with_phrase_listings(expansion, await fetch(url, phrase.text, *phrase.args))
+    return params.with_expansion(expansion)
 
 
 async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

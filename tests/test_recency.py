@@ -160,4 +160,6 @@ async def test_the_word_look_up_counts_the_names_holding_two_words_as_a_phrase(d
     assert (await expanded_search(database_url, "bajo fender")).expansion.phrase_listings == 4
     assert (await expanded_search(database_url, "FENDER Bajo")).expansion.phrase_listings == 3
     assert (await expanded_search(database_url, "jazz bajo")).expansion.phrase_listings is None  # no name holds it
+    # a word that matches nothing counts as its near spellings
+    assert (await expanded_search(database_url, "bajo fendr")).expansion.phrase_listings == 4
     assert (await expanded_search(database_url, "bajo fender jazz")).expansion.phrase_listings is None  # not two words

@@ -327,6 +327,47 @@ async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(a
     assert from_span[0][0] == ids[200]  # the phrase first
 
 
+@pytest.mark.parametrize("others", [0, 100])
+async def test_a_typo_of_two_words_pages_the_same_from_the_newest_days(aiohttp_client, database_url, monkeypatch, others):
+    """Two misspelled words whose near spellings meet as a phrase in many names: their tier is read from
+    the days of the newest listings when those hold a page of it, and otherwise probed; either way every
+    page is the one the probe alone gives."""
+    from searchsvc import sql
+
+    rows = [
+        listing(n, name=f"{'Fender Stratocaster' if n % 2 else 'Stratocaster Fender'} {'x ' * (n % 3)}{n}",
+                publish=date(2020, 1, 1) + timedelta(days=n // 2))
+        for n in range(200)
+    ] + [  # (others: listings without the words among the newest ones, so that the span falls short)
+        listing(200 + n, name=f"Otra cosa {n}", publish=date(2020, 1, 1) + timedelta(days=90 + n // 10)) for n in range(others)
+    ]
+    await insert(database_url, rows)
+    await fetch(database_url, "SELECT searchsvc_refresh_suggestions()")
+    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 0)  # as on a big table (the typed words' tiers: empty)
+    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql, "PROBE_ROWS", 64)
+    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
+    monkeypatch.setattr(sql, "WALK_FACTOR", 1)
+    monkeypatch.setattr(sql, "CATEGORY_READ_COST", 0.1)  # (on 200 listings the probe costs next to nothing)
+    search = await expanded_search(database_url, "fendr stratocastr")
+    assert search.expansion.phrase_listings == 100 and "in_span AS MATERIALIZED" in sql.search_page(search).text
+    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
+    client = await aiohttp_client(await create_app(settings))
+
+    async def pages() -> list[list[int]]:
+        found = []
+        for page in (1, 2, 3, 4):
+            body = await (await client.get("/searchInstrument/", params={"name": "fendr stratocastr", "page": page})).json()
+            found.append([r["id"] for r in body["results"]])
+        return found
+
+    from_span = await pages()
+    monkeypatch.setattr(sql, "_span_first", lambda *_: None)  # probed, always
+    assert from_span == await pages()
+    assert [len(p) for p in from_span] == [50, 50, 50, 50] and len({i for p in from_span for i in p}) == 200
+
+
 async def judged_pages(search) -> list[list[str]]:
     """The first page of every judged search, as listing numbers."""
     pages = []

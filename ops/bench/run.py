@@ -368,10 +368,11 @@ async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
         search = request_params.parse(request_params.SearchParams, query)
         text = search_text.parse(search.name)
         if text.all_words:  # views._expanded: the typed words' lexemes, synonyms, near spellings
-            expansion, phrase = sql_words.word_expansion(text, search.name, search.category), sql_words.phrase_listings(text)
-            rows = await conn.fetch(expansion.text, *expansion.args)
-            phrase_rows = None if phrase is None else await conn.fetch(phrase.text, *phrase.args)
-            search = search.with_expansion(search_text.expansion_from_rows(rows, phrase_rows))
+            lookup = sql_words.word_expansion(text, search.name, search.category)
+            expansion = search_text.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args))
+            if (phrase := sql_words.phrase_listings(text, expansion)) is not None:
+                expansion = search_text.with_phrase_listings(expansion, await conn.fetch(phrase.text, *phrase.args))
+            search = search.with_expansion(expansion)
         return sql.search_page(search)
     return None
 
