@@ -653,12 +653,14 @@ def _recent_spans(
     if expansion is None or expansion.publish is None or not listings or bound is None:
         return None
     share = probe_rows / listings
-    if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
+    if share > SPAN_MAX_SHARE:  # a small table: the probe alone covers much of it
         return None
     phrase = expansion.phrase_listings
     if bound * share > RECENT_SPAN_MAX_PAGES * depth and (phrase is None or phrase * share >= depth):
         return None
-    near, wide = expansion.publish.newest_from(share), expansion.publish.newest_from(WALK_FACTOR * share)
+    # the walk's span, at most SPAN_MAX_SHARE of the table (below ~270,000 listings the walk would go
+    # further: older exact phrases then rank with the literal matches a little sooner)
+    near, wide = (expansion.publish.newest_from(s) for s in (share, min(WALK_FACTOR * share, SPAN_MAX_SHARE)))
     return None if near is None or wide is None else (recency.span(near), recency.span(wide))
 
 
@@ -678,7 +680,7 @@ def _span_first(
     if expansion is None or expansion.publish is None or not listings or not bound or not expansion.phrase_listings:
         return None
     share = probe_rows / listings
-    if WALK_FACTOR * share > SPAN_MAX_SHARE:  # a small table: the walk would cover much of it
+    if share > SPAN_MAX_SHARE:  # a small table: the probe alone covers much of it
         return None
     if CATEGORY_READ_COST * bound * share > depth * listings / expansion.phrase_listings:
         return None

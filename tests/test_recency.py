@@ -135,10 +135,10 @@ def test_a_phrase_is_read_from_the_newest_days_unless_the_newest_listings_hold_p
     def word(text: str, ndoc: int) -> query.WordLexemes:
         return query.WordLexemes((text,), (text,), (text,), (), (), ndoc, ndoc, ndoc, 0)
 
-    def reads(first: tuple[str, int], second: tuple[str, int], phrase: int | None = None) -> str:
+    def reads(first: tuple[str, int], second: tuple[str, int], phrase: int | None = None, listings: int = 1_000_000) -> str:
         params = parse(SearchParams, MultiDict({"name": f"{first[0]} {second[0]}"}))
         words = {first[0]: word(*first), second[0]: word(*second)}
-        expansion = query.Expansion(words, 1_000_000, False, stats, phrase_listings=phrase)
+        expansion = query.Expansion(words, listings, False, stats, phrase_listings=phrase)
         page = sql.search_page(params.with_expansion(expansion)).text
         return "span" if "phrase_span AS MATERIALIZED" in page else "probe" if "phrase_probe AS MATERIALIZED" in page else "-"
 
@@ -150,6 +150,11 @@ def test_a_phrase_is_read_from_the_newest_days_unless_the_newest_listings_hold_p
     # ... but if only 3,000 names hold `bajo fender`, the newest 5,000 hold 15 of them: the probe would walk on
     assert reads(("bajo", 72_000), ("fender", 118_000), phrase=3_000) == "span"
     assert reads(("bajo", 72_000), ("fender", 118_000)) == "probe"
+    # 100,000 listings: the walk's span (8 x 5,000) would pass 15% of them; the phrase is still read from
+    # the newest days, the wider span cut at 15%
+    assert reads(("fender", 11_800), ("stratocaster", 3_000), listings=100_000) == "span"
+    # 20,000: the newest 5,000 alone are a quarter of the table (probed, however rare the phrase)
+    assert reads(("fender", 10_000), ("stratocaster", 6_000), phrase=10, listings=20_000) == "probe"
 
 
 async def test_the_word_look_up_counts_the_names_holding_two_words_as_a_phrase(database_url):
