@@ -179,9 +179,9 @@ def word_expansion(text: query.SearchText, name: str | None = None, category: st
 
 
 # Two typed words: how many listings' names hold them as a phrase, from the suggestions (migration
-# 0005, refreshed after every load; no row: fewer than its minimum). Only what a search costs depends
-# on it (sql._recent_spans), so it is a statement of its own, cut like an extra (views._expanded):
-# the page never waits on the suggestions table.
+# 0005, refreshed after every load; NULL: none of the spellings is there, fewer than its minimum).
+# Only how a search is read depends on it (sql._recent_spans, sql._span_first), so it is a statement
+# of its own, cut like an extra (views._phrase_rows): the page never waits on the suggestions table.
 PHRASE_LISTINGS_SQL = """
 SELECT max(listings) FROM search_suggestion
 WHERE folded = ANY (ARRAY(SELECT searchsvc_fold(phrase) FROM unnest($1::text[]) AS phrase)) AND words = 2
