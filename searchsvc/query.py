@@ -221,7 +221,7 @@ class Tiers:
     any_bound: int | None = None  # at most how many listings match any tier (None: unknown)
     # with two words or more, the first tier is the typed words as one phrase; these are the later
     # tiers' texts without its exclusion, for when it is looked for among the newest listings only
-    # (sql.RECENT_PHRASE_SQL): its older matches then rank in the later tiers
+    # (sql_search.RECENT_PHRASE_SQL): its older matches then rank in the later tiers
     after_recent_phrase: tuple[str, ...] | None = None
 
     def __len__(self) -> int:

@@ -10,7 +10,7 @@ same scan as the tier's words.
 Which day: `PublishStats.newest_from(share)`, from PostgreSQL's statistics of the publish column
 (pg_stats, read with the word look-up), the latest day from which about `share` of the listings
 are published. Approximate, and never a question of correctness: a span holding fewer rows than a
-tier needs is followed by the whole tier (sql.SPAN_NEWEST_SQL), and listings newer than the
+tier needs is followed by the whole tier (sql_search.SPAN_NEWEST_SQL), and listings newer than the
 statistics are always inside it. Pure functions, no I/O.
 """
 

@@ -5,7 +5,7 @@ One short statement per search text (and category), kept per worker for WORD_CAC
 (search_word), synonyms, near spellings of words that match nothing, the words a short prefix
 stands for, whether names hold the text only as its words (then no substring tier), the spread of
 publish dates (recency.py) and, with a category, the category's common words (migration 0019).
-query.expansion_from_rows() reads its rows; query.tiers() and sql.search_page() use them.
+query.expansion_from_rows() reads its rows; query.tiers() and sql_search.search_page() use them.
 Pure functions, no I/O.
 """
 
@@ -180,7 +180,7 @@ def word_expansion(text: query.SearchText, name: str | None = None, category: st
 
 # Two typed words: how many listings' names hold them as a phrase, from the suggestions (migration
 # 0005, refreshed after every load; NULL: none of the spellings is there, fewer than its minimum).
-# Only how a search is read depends on it (sql._recent_spans, sql._span_first), so it is a statement
+# Only how a search is read depends on it (sql_search._recent_spans, sql_search._span_first), so it is a statement
 # of its own, cut like an extra (views._phrase_rows): the page never waits on the suggestions table.
 PHRASE_LISTINGS_SQL = """
 SELECT max(listings) FROM search_suggestion

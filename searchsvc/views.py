@@ -9,7 +9,7 @@ from yarl import URL
 
 import orjson
 
-from . import cache, db, metrics, paging, query, sql, sql_facets, sql_words, suggest
+from . import cache, db, metrics, paging, query, sql, sql_facets, sql_search, sql_words, suggest
 from .models import ListingPage, add_highlights, facet_counts, total_pages
 from .params import InvalidPage, ListParams, SearchParams, parse
 from .settings import Settings
@@ -59,7 +59,7 @@ async def _page(
 def _max_pages(params: ListParams, settings: Settings) -> int:
     """The deepest page a request like this can get (so `total_pages` never points past it)."""
     if isinstance(params, SearchParams):  # relevance results go RELEVANCE_MAX_DEPTH deep, in every sort
-        return total_pages(sql.RELEVANCE_MAX_DEPTH, params.page_size)
+        return total_pages(sql_search.RELEVANCE_MAX_DEPTH, params.page_size)
     return max(1, settings.max_result_depth // params.page_size)
 
 
@@ -138,7 +138,7 @@ async def search_instruments(request: web.Request) -> web.Response:
     """Listings whose name matches `name`, best first, with the same filters as the list."""
     params = parse(SearchParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
     params = await _expanded(request, params)
-    return await _page(request, params, sql.search_page(params))
+    return await _page(request, params, sql_search.search_page(params))
 
 
 async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:

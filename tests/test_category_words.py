@@ -82,7 +82,7 @@ async def test_no_category_and_word_spell_another_pair(database_url):
 async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_client, database_url, monkeypatch, path):
     """The GIN reads of a category search use the keyed words: the same listings, in the same order,
     whichever way its tiers are read, phrase first, exclusions and other categories left out."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     rows = [
         listing(n, name=name, category=category, publish=date(2024, 1, 1) + timedelta(days=n))
@@ -94,17 +94,17 @@ async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_clie
     ] + [listing(100 + n, name=f"Yamaha P{n}", category="Teclados") for n in range(40)]
     await insert(database_url, rows)
     if path == "one pass":
-        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
+        monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)
     elif path == "read whole":
-        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
-        monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+        monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)
+        monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
     else:
-        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
-        monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-        monkeypatch.setattr(sql, "PROBE_ROWS", 5)  # the newest 5 (Yamahas): the probe finds none
-        monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+        monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)
+        monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+        monkeypatch.setattr(sql_search, "PROBE_ROWS", 5)  # the newest 5 (Yamahas): the probe finds none
+        monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
     params = await expanded_search(database_url, "korg minilogue", category="teclados")
-    assert "searchsvc_category_words(category, search_vector) @@" in sql.search_page(params).text
+    assert "searchsvc_category_words(category, search_vector) @@" in sql_search.search_page(params).text
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
 
     async def results(text: str, **filters: str) -> list[dict]:
@@ -133,14 +133,14 @@ async def test_a_search_within_a_category_ranks_alike_on_every_path(aiohttp_clie
 def test_a_word_common_in_the_table_but_rare_in_the_category_is_read_from_its_keys(word, share_in_category, read_whole):
     """`fender` in Teclados (117,000 of 1M listings, none there): the probe of the newest listings
     found nothing, then the index; ANALYZE's counts of the category's words say to read it at once."""
-    from searchsvc import query, sql
+    from searchsvc import query, sql_search
     from searchsvc.params import SearchParams
 
     listings = 1_000_000
     lexemes = query.WordLexemes((word,), (word,), (word,), (), (), 117_000, 117_000, 117_000, 0)
     shares = {"yamaha": 0.0378} | ({word: share_in_category} if share_in_category else {})
     expansion = query.Expansion({word: lexemes}, listings, category=query.CategoryWords(shares, 0.0026, listings))
-    text = sql.search_page(SearchParams(name=word, category="Teclados").with_expansion(expansion)).text
+    text = sql_search.search_page(SearchParams(name=word, category="Teclados").with_expansion(expansion)).text
     first_tier = text.split("UNION ALL")[0]
     assert ("probe AS MATERIALIZED" not in first_tier) == read_whole
     assert "searchsvc_category_words(category, search_vector) @@" in text
@@ -215,7 +215,7 @@ def test_counts_and_other_sorts_use_the_keys_only_for_words_rare_in_the_category
     """A keyed test costs 4 us a listing, a stored `@@` a fraction of that: counts and other sorts
     ask the keys only where the category holds few (sort=newest of `guitarra` in Guitarras: 6.9 ->
     54 ms with the keys); other sorts also test the stored words first, counts only the keys."""
-    from searchsvc import query, sql
+    from searchsvc import query, sql, sql_search
     from searchsvc.params import SearchParams
 
     listings = 1_000_000
@@ -227,7 +227,7 @@ def test_counts_and_other_sorts_use_the_keys_only_for_words_rare_in_the_category
     )
     params = SearchParams(name=word, category="Teclados").with_expansion(expansion)
     count = sql.search_count(params, 1001).text
-    by_date = sql.search_page(params.model_copy(update={"sort": "newest"})).text
+    by_date = sql_search.search_page(params.model_copy(update={"sort": "newest"})).text
     assert ("searchsvc_category_words(category, search_vector) @@" in count) == keyed
     assert ("searchsvc_fold(category) = searchsvc_fold(" in count) != keyed  # the keys hold the category
     assert ("searchsvc_category_words(category, search_vector) @@" in by_date) == keyed

@@ -8,7 +8,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from searchsvc import db, paging, query, sql, sql_words
+from searchsvc import db, paging, query, sql, sql_words, sql_search
 from searchsvc.app import create_app
 from searchsvc.params import ListParams, SearchParams
 
@@ -95,9 +95,9 @@ async def test_a_relevance_search_runs_on_generic_plan_connections(client):
     """The word look-up and the relevance page are planned once per connection (sql.Query.generic_plan):
     the app runs them on its generic-plan pool, and every other statement with plans made for its values."""
     params = SearchParams(name="fender stratocaster")
-    asked = [sql_words.word_expansion(query.parse(params.name)), sql.search_page(params)]
+    asked = [sql_words.word_expansion(query.parse(params.name)), sql_search.search_page(params)]
     assert [statement.generic_plan for statement in asked] == [True, True]
-    others = [sql.search_page(SearchParams(name="fender", sort="price_asc")), sql.list_page(ListParams())]
+    others = [sql_search.search_page(SearchParams(name="fender", sort="price_asc")), sql.list_page(ListParams())]
     assert [statement.generic_plan for statement in others] == [False, False]
     reads = client.server.app[db.READS]
     mode = "SELECT current_setting('plan_cache_mode')"

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from searchsvc import query, recency, sql
+from searchsvc import query, recency, sql_search
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
@@ -60,8 +60,8 @@ async def test_the_statistics_read_with_the_word_look_up_match_the_table(databas
 @pytest.fixture
 async def pages(aiohttp_client, database_url, monkeypatch):
     """The search's pages 1 and 2 as names, read as on a big table (small tiers, no one pass)."""
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
 
     async def read(name: str) -> list[list[str]]:
@@ -88,10 +88,10 @@ async def test_a_tier_read_from_its_newest_days_ranks_as_the_whole_tier(pages, d
             listing(n, name=f"Yamaha Pacifica {n}", publish=start + timedelta(days=n)) for n in range(150, 600)]
     rows += [listing(n, name=f"Fender Jazzmaster {n}", publish=None) for n in range(600, 610)]  # undated: last
     await insert(database_url, rows)
-    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 0.0)  # no span: every tier read whole
+    monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 0.0)  # no span: every tier read whole
     whole = await pages("fender")
-    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)  # a span whatever its share of this small table
-    assert "span AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender")).text
+    monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 1.0)  # a span whatever its share of this small table
+    assert "span AS MATERIALIZED" in sql_search.search_page(await expanded_search(database_url, "fender")).text
     span = await walked_rows(database_url, "fender", cte="span")
     assert span == [60] if layout == "even" else sum(span) < 60  # the page from the span / too few: read whole
     assert await pages("fender") == whole
@@ -114,7 +114,7 @@ def test_only_tiers_a_probe_cannot_fill_nor_filtered_ones_get_a_span():
 
     def spans(qs: dict[str, str], words: dict[str, query.WordLexemes], known=stats) -> bool:
         params = parse(SearchParams, MultiDict(qs))
-        page = sql.search_page(params.with_expansion(query.Expansion(words, 1_000_000, True, known)))
+        page = sql_search.search_page(params.with_expansion(query.Expansion(words, 1_000_000, True, known)))
         return "span AS MATERIALIZED" in page.text
 
     assert spans({"name": "minilogue"}, {"minilogue": lexemes})
@@ -139,7 +139,7 @@ def test_a_phrase_is_read_from_the_newest_days_unless_the_newest_listings_hold_p
         params = parse(SearchParams, MultiDict({"name": f"{first[0]} {second[0]}"}))
         words = {first[0]: word(*first), second[0]: word(*second)}
         expansion = query.Expansion(words, listings, False, stats, phrase_listings=phrase)
-        page = sql.search_page(params.with_expansion(expansion)).text
+        page = sql_search.search_page(params.with_expansion(expansion)).text
         return "span" if "phrase_span AS MATERIALIZED" in page else "probe" if "phrase_probe AS MATERIALIZED" in page else "-"
 
     # 30,000 listings hold `stratocaster`: 150 among the newest 5,000, under 5 pages of 60

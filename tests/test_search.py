@@ -88,20 +88,20 @@ async def test_text_without_letters_finds_recent_names_containing_it(client, dat
 def test_text_without_a_trigram_is_not_looked_up_in_the_whole_table():
     from multidict import MultiDict
 
-    from searchsvc import sql
+    from searchsvc import sql, sql_search
     from searchsvc.params import SearchParams, parse
 
     for text in ['""', "!!", "¿?"]:
         params = parse(SearchParams, MultiDict({"name": text, "sort": "id"}))
-        page, count = sql.search_page(params), sql.search_count(params, 1000)
+        page, count = sql_search.search_page(params), sql.search_count(params, 1000)
         for query in (page, count):
             assert f"ORDER BY {sql.TIER_ORDER} LIMIT 1000" in query.text, text  # the rank index: newest first
     params = parse(SearchParams, MultiDict({"name": "!!fender", "sort": "id"}))
-    assert "LIMIT 1000)" not in sql.search_page(params).text
+    assert "LIMIT 1000)" not in sql_search.search_page(params).text
 
 
 async def test_total_pages_never_points_past_the_deepest_page_served(client, database_url):
-    from searchsvc.sql import RELEVANCE_MAX_DEPTH
+    from searchsvc.sql_search import RELEVANCE_MAX_DEPTH
 
     rows = RELEVANCE_MAX_DEPTH + 10
     await insert(database_url, [listing(n, name=f"Bajo Yamaha {n}") for n in range(rows)])
@@ -119,10 +119,10 @@ async def test_a_word_and_its_own_exclusion_match_only_the_literal_text(client, 
     ])
     assert await _links(client, f"name=fender%20-fender&sort={sort}") == ["2"]
     # and no word condition the planner could not see is empty (a 2 s walk of a sort index at 1M)
-    from searchsvc import sql
+    from searchsvc import sql_search
     from searchsvc.params import SearchParams
 
-    assert "@@" not in sql.search_page(SearchParams(name="fender -fender", sort=sort)).text
+    assert "@@" not in sql_search.search_page(SearchParams(name="fender -fender", sort=sort)).text
 
 
 async def test_a_word_glued_to_digits_is_found_by_its_unaccented_spelling(client, database_url):
@@ -133,7 +133,7 @@ async def test_a_word_glued_to_digits_is_found_by_its_unaccented_spelling(client
 
 
 async def test_a_one_word_search_skips_the_substring_tier_only_when_no_other_word_holds_the_text(client, database_url):
-    from searchsvc import sql
+    from searchsvc import sql, sql_search
 
     await insert(database_url, [
         listing(1, name="Korg Minilogue"), listing(2, name="Minilogue-XD bass"), listing(3, name="Roland Juno"),
@@ -144,7 +144,7 @@ async def test_a_one_word_search_skips_the_substring_tier_only_when_no_other_wor
 
     async def page_and_count_text(name: str) -> str:
         params = await expanded_search(database_url, name)
-        return sql.search_page(params).text + sql.search_count(params, 1000).text
+        return sql_search.search_page(params).text + sql.search_count(params, 1000).text
 
     assert "LIKE" in await page_and_count_text("minilogue")  # `xminilogue` holds it
     assert "LIKE" not in await page_and_count_text("juno")  # only the word itself
@@ -156,7 +156,7 @@ async def test_several_words_skip_the_substring_tier_only_when_no_longer_word_en
     """`korg minilogue` inside a name: between the spaces only those words; the first may end a
     longer word and the last begin one, so only such words (in search_word) make the substring tier
     worth reading (at 1M it was 15-26 ms of trigram index for a search with few results)."""
-    from searchsvc import sql
+    from searchsvc import sql, sql_search
 
     await insert(database_url, [
         listing(1, name="Korg Minilogue XD"), listing(2, name="Körg minilogues pack"), listing(3, name="Roland Juno"),
@@ -165,7 +165,7 @@ async def test_several_words_skip_the_substring_tier_only_when_no_longer_word_en
 
     async def page_and_count_text(name: str) -> str:
         params = await expanded_search(database_url, name)
-        return sql.search_page(params).text + sql.search_count(params, 1000).text
+        return sql_search.search_page(params).text + sql.search_count(params, 1000).text
 
     assert sorted(await _links(client, "name=korg minilogue")) == ["1", "2"]
     assert "LIKE" not in await page_and_count_text("korg minilogue")  # `minilogues` begins with the last: a prefix

@@ -191,11 +191,11 @@ def test_tsquery_text_quotes_every_lexeme():
 
 
 async def test_search_results_stop_at_the_relevance_depth(aiohttp_client, database_url):
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     from .conftest import listing
 
-    depth = sql.RELEVANCE_MAX_DEPTH
+    depth = sql_search.RELEVANCE_MAX_DEPTH
     await insert(database_url, [listing(n, name=f"Bajo Yamaha {n}") for n in range(depth + 10)])
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
     last = depth // 100
@@ -233,23 +233,23 @@ async def test_word_counts_follow_inserts_updates_and_deletes(database_url):
 ])
 async def test_every_execution_path_ranks_alike(search, monkeypatch, probe_rows, probe_density, path):
     """One candidate pass (what 120 listings get), probes and GIN reads (what a big table gets) agree."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     default = await judged_pages(search)
     texts = []
-    search_page = sql.search_page
-    monkeypatch.setattr(sql, "search_page", lambda params: texts.append(search_page(params).text) or search_page(params))
+    search_page = sql_search.search_page
+    monkeypatch.setattr(sql_search, "search_page", lambda params: texts.append(search_page(params).text) or search_page(params))
     if probe_rows is None:  # small tiers, but not all together in one pass
-        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 10**9)
+        monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)
     else:
-        monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
-        monkeypatch.setattr(sql, "PROBE_ROWS", probe_rows)
-        monkeypatch.setattr(sql, "PROBE_DENSITY", probe_density)
+        monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)
+        monkeypatch.setattr(sql_search, "PROBE_ROWS", probe_rows)
+        monkeypatch.setattr(sql_search, "PROBE_DENSITY", probe_density)
     # the phrase tier of several words as it was, read through the GIN index when its probe finds too
     # few: its newest-only reading is test_an_old_exact_phrase_ranks_with_the_literal_matches's
     tiers = query.tiers
     monkeypatch.setattr(query, "tiers", lambda *a: (t := tiers(*a)) and dataclasses.replace(t, after_recent_phrase=None))
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
     assert await judged_pages(search) == default
     assert texts and all(path in text and "candidates" not in text for text in texts if "UNION ALL" in text)
 
@@ -259,22 +259,22 @@ async def test_an_old_exact_phrase_ranks_with_the_literal_matches(aiohttp_client
     """The words as one phrase rank first among the newest listings only (no table recheck of every
     listing holding both words), probed or read from the publish span of those listings' days; an
     older exact phrase is still found, in its place among the literal matches, by date."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     rows = [listing(0, name="Fender Stratocaster vintage", publish=date(2010, 1, 1))] + [
         listing(n, name=f"Stratocaster Fender {n}", publish=date(2020, 1, 1) + timedelta(days=n)) for n in range(1, 101)
     ] + [listing(101, name="Fender Stratocaster nueva", publish=date(2021, 1, 1))]
     await insert(database_url, rows)
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", 50)  # the newest 50: one exact phrase
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)  # as on a big table
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "PROBE_ROWS", 50)  # the newest 50: one exact phrase
+    monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
     if newest == "phrase_span":  # spans of half this small table (and a walk no wider than the probe)
-        monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
-        monkeypatch.setattr(sql, "WALK_FACTOR", 1)
+        monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 1.0)
+        monkeypatch.setattr(sql_search, "WALK_FACTOR", 1)
     else:
-        monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 0.0)
-    assert f"{newest} AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
+        monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 0.0)
+    assert f"{newest} AS MATERIALIZED" in sql_search.search_page(await expanded_search(database_url, "fender stratocaster")).text
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
     found = []
     for page in (1, 2, 3):
@@ -290,7 +290,7 @@ async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(a
     """Two words typed in the other order than the titles hold them: the literal matches come from
     the listings the phrase's span already read when those hold a page of them, and otherwise from
     the probe of the newest listings; every page is the one the probe alone gives, in its order."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     rows = [  # names of several lengths: each window of 60 is ranked by them
         listing(n, name=f"Stratocaster Fender {'x ' * (n % 3)}{n}", publish=date(2020, 1, 1) + timedelta(days=n // 2))
@@ -299,16 +299,16 @@ async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(a
         listing(201 + n, name=f"Otra cosa {n}", publish=date(2020, 1, 1) + timedelta(days=50 + n // 10)) for n in range(others)
     ]
     ids = await insert(database_url, rows)
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)  # as on a big table
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
     # page 1 (60 rows ranked) from the newest 64 listings' days; page 2 (120) from the walk's wider span
     # (twice as many listings: 128), or, when other listings hold part of it (~90 left), from the probe;
     # page 3 (180) from the probe
-    monkeypatch.setattr(sql, "PROBE_ROWS", 64)
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
-    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
-    monkeypatch.setattr(sql, "WALK_FACTOR", 2)
-    assert "in_wide AS MATERIALIZED" in sql.search_page(await expanded_search(database_url, "fender stratocaster")).text
+    monkeypatch.setattr(sql_search, "PROBE_ROWS", 64)
+    monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 1.0)
+    monkeypatch.setattr(sql_search, "WALK_FACTOR", 2)
+    assert "in_wide AS MATERIALIZED" in sql_search.search_page(await expanded_search(database_url, "fender stratocaster")).text
     settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
     client = await aiohttp_client(await create_app(settings))
 
@@ -320,7 +320,7 @@ async def test_two_words_in_the_other_order_page_the_same_from_the_phrase_span(a
         return found
 
     from_span = await pages()
-    monkeypatch.setattr(sql, "SPAN_WORDS_NEWEST_SQL", sql.PROBED_NEWEST_SQL)  # the literal tier probed, always
+    monkeypatch.setattr(sql_search, "SPAN_WORDS_NEWEST_SQL", sql_search.PROBED_NEWEST_SQL)  # the literal tier probed, always
     probed = await pages()
     assert from_span == probed
     assert [len(p) for p in from_span] == [50, 50, 50] and len({i for p in from_span for i in p}) == 150
@@ -332,7 +332,7 @@ async def test_a_typo_of_two_words_pages_the_same_from_the_newest_days(aiohttp_c
     """Two misspelled words whose near spellings meet as a phrase in many names: their tier is read from
     the days of the newest listings when those hold a page of it, and otherwise probed; either way every
     page is the one the probe alone gives."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     rows = [
         listing(n, name=f"{'Fender Stratocaster' if n % 2 else 'Stratocaster Fender'} {'x ' * (n % 3)}{n}",
@@ -343,15 +343,15 @@ async def test_a_typo_of_two_words_pages_the_same_from_the_newest_days(aiohttp_c
     ]
     await insert(database_url, rows)
     await fetch(database_url, "SELECT searchsvc_refresh_suggestions()")
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: 0)  # as on a big table (the typed words' tiers: empty)
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", 64)
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
-    monkeypatch.setattr(sql, "SPAN_MAX_SHARE", 1.0)
-    monkeypatch.setattr(sql, "WALK_FACTOR", 1)
-    monkeypatch.setattr(sql, "CATEGORY_READ_COST", 0.1)  # (on 200 listings the probe costs next to nothing)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 0)  # as on a big table (the typed words' tiers: empty)
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "PROBE_ROWS", 64)
+    monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 1.0)
+    monkeypatch.setattr(sql_search, "WALK_FACTOR", 1)
+    monkeypatch.setattr(sql_search, "CATEGORY_READ_COST", 0.1)  # (on 200 listings the probe costs next to nothing)
     search = await expanded_search(database_url, "fendr stratocastr")
-    assert search.expansion.phrase_listings == 100 and "in_span AS MATERIALIZED" in sql.search_page(search).text
+    assert search.expansion.phrase_listings == 100 and "in_span AS MATERIALIZED" in sql_search.search_page(search).text
     settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
     client = await aiohttp_client(await create_app(settings))
 
@@ -363,7 +363,7 @@ async def test_a_typo_of_two_words_pages_the_same_from_the_newest_days(aiohttp_c
         return found
 
     from_span = await pages()
-    monkeypatch.setattr(sql, "_span_first", lambda *_: None)  # probed, always
+    monkeypatch.setattr(sql_search, "_span_first", lambda *_: None)  # probed, always
     assert from_span == await pages()
     assert [len(p) for p in from_span] == [50, 50, 50, 50] and len({i for p in from_span for i in p}) == 200
 
@@ -382,11 +382,11 @@ async def test_a_prefix_searched_as_the_few_words_it_stands_for_ranks_as_the_pre
     """The last typed word is also a prefix; when it starts few indexed words it is searched as those
     words (`'strat' | 'stratocaster'`, which a GIN index answers without collecting every match
     first): every judged search answers as with `strat:*`."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     seen = []
-    search_page = sql.search_page
-    monkeypatch.setattr(sql, "search_page", lambda params: seen.append(params) or search_page(params))
+    search_page = sql_search.search_page
+    monkeypatch.setattr(sql_search, "search_page", lambda params: seen.append(params) or search_page(params))
     as_words = await judged_pages(search)
     assert any(w.prefix_words for p in seen if p.expansion for w in p.expansion.words.values())
     monkeypatch.setattr(query, "PREFIX_MAX_WORDS", 0)  # every prefix as `word:*`
@@ -397,11 +397,11 @@ async def test_a_prefix_searched_as_the_few_words_it_stands_for_ranks_as_the_pre
 
 def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_table():
     """`zq` has no trigram: its substring-only tier reads the newest listings, never all of them."""
-    from searchsvc import sql
+    from searchsvc import sql, sql_search
     from searchsvc.params import SearchParams
 
     expansion = query.Expansion({"zq": query.WordLexemes(("zq",), ("zq",), ("zq",), (), (), 0, 0, 0, 0)}, 1_000_000)
-    text = sql.search_page(SearchParams(name="zq").with_expansion(expansion)).text
+    text = sql_search.search_page(SearchParams(name="zq").with_expansion(expansion)).text
     substring_tier = text.rsplit("UNION ALL", 1)[1]
     assert "LIKE" in substring_tier and f"ORDER BY {sql.TIER_ORDER} LIMIT" in substring_tier
     assert "(publish + 0)" not in substring_tier  # no fallback to an index that cannot serve it
@@ -417,14 +417,14 @@ def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_tab
 def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(listings, rows, page, category, read_whole):
     """`korg` (30,000 of 1,000,000 listings) on page 3 read all 30,000 through the GIN index: 100 ms,
     where walking the newest listings finds its 180 newest after ~6,000 (20 ms)."""
-    from searchsvc import sql
+    from searchsvc import sql_search
     from searchsvc.params import SearchParams
 
     korg = query.WordLexemes(("korg",), ("korg",), ("korg",), (), (), rows, rows, rows, 0)
     params = SearchParams(name="korg", page=page, category=category).with_expansion(
         query.Expansion({"korg": korg}, listings)
     )
-    text = sql.search_page(params).text
+    text = sql_search.search_page(params).text
     first_tier = text.split("UNION ALL")[0]
     assert ("candidates AS MATERIALIZED" in text or "walk AS MATERIALIZED" not in first_tier) == read_whole
 
@@ -471,11 +471,11 @@ async def test_a_common_word_is_walked_even_when_the_newest_listings_hold_none_o
     (True, True, False),
 ])
 def test_only_a_lone_word_common_in_the_table_is_walked_whatever_the_probe_found(one_word, filtered, walks_whatever_the_probe_found):
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     # 1 listing in 20 holds the word: a walk of 8 x 5,000 listings expects 2,000 matches for a page of 60
-    assert (sql._walk_min(50_000, 1_000_000, 60, 5000, filtered, one_word) == 0) == walks_whatever_the_probe_found
-    assert sql._walk_min(1_000, 1_000_000, 60, 5000, filtered, one_word) > 0  # rare: the probe's count decides
+    assert (sql_search._walk_min(50_000, 1_000_000, 60, 5000, filtered, one_word) == 0) == walks_whatever_the_probe_found
+    assert sql_search._walk_min(1_000, 1_000_000, 60, 5000, filtered, one_word) > 0  # rare: the probe's count decides
 
 
 async def walked_and_fallback_pages(
@@ -483,12 +483,12 @@ async def walked_and_fallback_pages(
 ) -> list[list[str]]:
     """Pages 1 and 2 of `name` with a probe of `probe_rows` listings (as on a big table: no one pass),
     after checking that a walk filled page 1's window and that the GIN fallback gives the same pages."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", probe_rows)
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "PROBE_ROWS", probe_rows)
+    monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
 
     async def pages() -> list[list[str]]:
@@ -500,8 +500,8 @@ async def walked_and_fallback_pages(
 
     walked = await pages()
     assert await walked_rows(database_url, name) == [60]  # the walk filled the first window
-    monkeypatch.setattr(sql, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
-    monkeypatch.setattr(sql, "WALK_DENSE", math.inf)
+    monkeypatch.setattr(sql_search, "WALK_MIN_SHARE", 10.0)  # no walk: the GIN fallback
+    monkeypatch.setattr(sql_search, "WALK_DENSE", math.inf)
     assert await pages() == walked
     assert len(walked[0]) == 50 and len(walked[1]) == 50
     return walked
@@ -509,9 +509,9 @@ async def walked_and_fallback_pages(
 
 async def walked_rows(database_url: str, name: str, cte: str = "walk") -> list[int]:
     """Rows each walk (or `cte`) of the first page's query returned (EXPLAIN ANALYZE), one per probed tier that ran it."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
-    page = sql.search_page(await expanded_search(database_url, name))
+    page = sql_search.search_page(await expanded_search(database_url, name))
     plan = (await fetch(database_url, f"EXPLAIN (ANALYZE, FORMAT JSON) {page.text}", *page.args))[0][0]
 
     def nodes(node):
@@ -540,17 +540,17 @@ async def test_the_probe_sees_every_shop_of_a_day_not_the_one_loaded_first(datab
     newest listings reads them in shuffled blocks of ids, so a keyboard search is judged by every
     shop's keyboards, not by the guitar shop loaded first: the probe fills the page (in id order it
     found none and the whole tier was read through the GIN index: 100-200 ms at 5M listings)."""
-    from searchsvc import sql
+    from searchsvc import sql_search
 
     day = date(2024, 5, 1)
     guitars = [listing(n, name=f"Fender Stratocaster {n}", website="guitarristas", publish=day) for n in range(320)]
     keyboards = [listing(n, name=f"Korg Minilogue {n}", website="hispasonic", publish=day) for n in range(320, 1280)]
     guitar_ids, keyboard_ids = await insert(database_url, guitars), await insert(database_url, keyboards)
     assert max(guitar_ids) < min(keyboard_ids)  # loaded in that order
-    monkeypatch.setattr(sql, "_small_tier_rows", lambda *_: -1)  # as on a big table: probed, no one pass
-    monkeypatch.setattr(sql, "_one_pass", lambda *_: False)
-    monkeypatch.setattr(sql, "PROBE_ROWS", len(guitars))  # in id order the probe would see the guitars only
-    monkeypatch.setattr(sql, "PROBE_DENSITY", 0)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: -1)  # as on a big table: probed, no one pass
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+    monkeypatch.setattr(sql_search, "PROBE_ROWS", len(guitars))  # in id order the probe would see the guitars only
+    monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
     # two words: the phrase tier's probe alone decides between walking on and stopping (RECENT_PHRASE_SQL)
     assert await walked_rows(database_url, "korg minilogue", cte="phrase_probe") == [60]
 

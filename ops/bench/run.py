@@ -51,7 +51,7 @@ from yarl import URL
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from searchsvc import paging, params as request_params, sql, sql_words  # noqa: E402
+from searchsvc import paging, params as request_params, sql, sql_search, sql_words  # noqa: E402
 from searchsvc import query as search_text  # noqa: E402
 from searchsvc.devdb import Cluster  # noqa: E402
 from searchsvc.settings import Settings  # noqa: E402
@@ -373,7 +373,7 @@ async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
             if (phrase := sql_words.phrase_listings(text, expansion)) is not None:
                 expansion = search_text.with_phrase_listings(expansion, await conn.fetch(phrase.text, *phrase.args))
             search = search.with_expansion(expansion)
-        return sql.search_page(search)
+        return sql_search.search_page(search)
     return None
 
 
