@@ -351,6 +351,15 @@ def _publish_span(expansion: query.Expansion | None, bound: int | None, depth: i
 RECENT_SPAN_MAX_PAGES = 4
 
 
+def _probe_share(expansion: query.Expansion | None, listings: int | None, probe_rows: int) -> float | None:
+    """The share of the table the probe's newest `probe_rows` listings are, when their days can be asked
+    of the GIN index instead (the publish statistics are known and the table is big enough); else None."""
+    if expansion is None or expansion.publish is None or not listings:
+        return None
+    share = probe_rows / listings
+    return None if share > SPAN_MAX_SHARE else share  # a small table: the probe alone covers much of it
+
+
 def _recent_spans(
     expansion: query.Expansion | None, listings: int | None, probe_rows: int, bound: int | None, depth: int,
 ) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
@@ -365,10 +374,8 @@ def _recent_spans(
     far (`bajo fender`, 3,093 listings of 72,254 holding `bajo`: 21-27 -> 4.5-5.1 ms at 1M; EXPLAIN.md,
     session 10).
     """
-    if expansion is None or expansion.publish is None or not listings or bound is None:
-        return None
-    share = probe_rows / listings
-    if share > SPAN_MAX_SHARE:  # a small table: the probe alone covers much of it
+    share = _probe_share(expansion, listings, probe_rows)
+    if share is None or bound is None:
         return None
     phrase = expansion.phrase_listings
     if bound * share > RECENT_SPAN_MAX_PAGES * depth and (phrase is None or phrase * share >= depth):
@@ -392,10 +399,8 @@ def _span_first(
     bounded by 61,408: its 2,576 newest listings probed for 60 matches, ~140 in the span; EXPLAIN.md,
     session 10).
     """
-    if expansion is None or expansion.publish is None or not listings or not bound or not expansion.phrase_listings:
-        return None
-    share = probe_rows / listings
-    if share > SPAN_MAX_SHARE:  # a small table: the probe alone covers much of it
+    share = _probe_share(expansion, listings, probe_rows)
+    if share is None or not bound or not expansion.phrase_listings:
         return None
     if CATEGORY_READ_COST * bound * share > depth * listings / expansion.phrase_listings:
         return None

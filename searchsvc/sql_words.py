@@ -6,10 +6,14 @@ One short statement per search text (and category), kept per worker for WORD_CAC
 stands for, whether names hold the text only as its words (then no substring tier), the spread of
 publish dates (recency.py) and, with a category, the category's common words (migration 0019).
 query.expansion_from_rows() reads its rows; query.tiers() and sql_search.search_page() use them.
-Pure functions, no I/O.
+Pure functions, but for look_up(), which runs the look-up and the phrase count through the fetch it
+is given (the service's pools, or a benchmark's or test's connection) so that all of them expand a
+search alike.
 """
 
 from __future__ import annotations
+
+from typing import Awaitable, Callable, Sequence
 
 from . import query
 from .sql import Query, trigram_selective
@@ -199,3 +203,15 @@ def phrase_listings(text: query.SearchText, expansion: query.Expansion) -> Query
         lexemes = expansion.get(word)
         spellings.append(lexemes.fuzzy if lexemes.fuzzy and lexemes.literal_ndoc == 0 else (word,))
     return Query(PHRASE_LISTINGS_SQL, ([f"{first} {second}" for first in spellings[0] for second in spellings[1]],))
+
+
+async def look_up(
+    text: query.SearchText, lookup: Query, fetch: Callable[[Query], Awaitable[Sequence]],
+    fetch_count: Callable[[Query], Awaitable[Sequence | None]] | None = None,
+) -> query.Expansion:
+    """A search's words expanded, as the service does it (views._expanded): `lookup` (word_expansion's
+    statement for `text`), then, for two words, their phrase count. `fetch` runs a statement and returns
+    its rows; `fetch_count` runs the count (default `fetch`) and may return None when it was cut."""
+    expansion = query.expansion_from_rows(await fetch(lookup))
+    phrase = phrase_listings(text, expansion)
+    return expansion if phrase is None else query.with_phrase_listings(expansion, await (fetch_count or fetch)(phrase))

@@ -149,11 +149,11 @@ async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
     statement = sql_words.word_expansion(text, params.name, params.category)
 
     async def look_up() -> query.Expansion:
+        reads, timeout = request.app[db.READS], request.app[db.SETTINGS].pool_acquire_timeout_s
         with metrics.query_kind("word_expansion"):
-            rows = await db.fetch(request.app[db.READS], statement, request.app[db.SETTINGS].pool_acquire_timeout_s)
-        expansion = query.expansion_from_rows(rows)
-        phrase = sql_words.phrase_listings(text, expansion)
-        return expansion if phrase is None else query.with_phrase_listings(expansion, await _phrase_rows(request, phrase))
+            return await sql_words.look_up(
+                text, statement, lambda q: db.fetch(reads, q, timeout), lambda q: _phrase_rows(request, q),
+            )
 
     # these words are looked up once per change of the data, whatever the page, filters or sort
     return params.with_expansion(await request.app[cache.RESPONSES].remembered(paging.query_key(statement), look_up))
@@ -164,8 +164,7 @@ async def _phrase_rows(request: web.Request, statement: sql.Query) -> list | Non
     how the page is read."""
     settings = request.app[db.SETTINGS]
     try:
-        with metrics.query_kind("word_expansion"):
-            return await db.fetch_within(request.app[db.READS], statement, settings.facet_timeout_ms, settings.pool_acquire_timeout_s)
+        return await db.fetch_within(request.app[db.READS], statement, settings.facet_timeout_ms, settings.pool_acquire_timeout_s)
     except (db.DatabaseUnavailable, db.QueryCut):
         return None
 

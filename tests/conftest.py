@@ -135,10 +135,7 @@ async def expanded_search(url: str, name: str, **filters: str):
     params = parse(SearchParams, MultiDict(name=name, **filters))
     text = query.parse(params.name)
     lookup = sql_words.word_expansion(text, params.name, params.category)
-    expansion = query.expansion_from_rows(await fetch(url, lookup.text, *lookup.args))
-    if (phrase := sql_words.phrase_listings(text, expansion)) is not None:
-        expansion = query.with_phrase_listings(expansion, await fetch(url, phrase.text, *phrase.args))
-    return params.with_expansion(expansion)
+    return params.with_expansion(await sql_words.look_up(text, lookup, lambda q: fetch(url, q.text, *q.args)))
 
 
 async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

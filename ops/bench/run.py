@@ -369,10 +369,7 @@ async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
         text = search_text.parse(search.name)
         if text.all_words:  # views._expanded: the typed words' lexemes, synonyms, near spellings
             lookup = sql_words.word_expansion(text, search.name, search.category)
-            expansion = search_text.expansion_from_rows(await conn.fetch(lookup.text, *lookup.args))
-            if (phrase := sql_words.phrase_listings(text, expansion)) is not None:
-                expansion = search_text.with_phrase_listings(expansion, await conn.fetch(phrase.text, *phrase.args))
-            search = search.with_expansion(expansion)
+            search = search.with_expansion(await sql_words.look_up(text, lookup, lambda q: conn.fetch(q.text, *q.args)))
         return sql_search.search_page(search)
     return None
 
