@@ -287,6 +287,9 @@ ORDER BY page.position
 """
 
 
+READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
+
+
 def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered: bool) -> int:
     """A tier holding at most this many listings is read whole through the GIN index, not probed.
 
@@ -294,15 +297,18 @@ def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered
     `probe_rows` newest listings): a probe that fills it stops early and costs less. Without
     filters, also only when reading the tier costs less than walking on: the walk finds `depth` of
     a tier of n rows after about depth x listings / n listings, reading the tier costs its n rows
-    (about as much per row: a heap fetch and a test), so below sqrt(depth x listings) rows.
-    Reading every tier the probe could not fill read all 26,000 `korg` listings from page 3 on:
-    100 ms, where the walk reads ~6,300: 20 ms (ops/bench/EXPLAIN.md, session 4). With a
+    at READ_COST walked ones each (a heap fetch out of rank order), so below
+    sqrt(depth x listings / READ_COST) rows. Reading every tier the probe could not fill read all
+    26,000 `korg` listings from page 3 on: 100 ms, where the walk reads ~6,300: 20 ms
+    (ops/bench/EXPLAIN.md, session 4); without READ_COST, one word of 6,500-7,600 listings (`mesa`,
+    `elektron`) was read whole on page 1 (17-26 ms at 1M, walked 1.4-2.2) and words of 30,000 on
+    page 20 (`korg` 82-93 -> 6-10 ms; EXPLAIN.md, session 11). With a
     category, price or website filter only part of the tier qualifies, so a walk goes further than
     that and the category-first GIN index reads only the category's part: no second condition.
     """
     listings = listings or 0
     rows = listings * depth // probe_rows
-    return max(SMALL_TIER_ROWS, rows if filtered else min(rows, math.isqrt(listings * depth)))
+    return max(SMALL_TIER_ROWS, rows if filtered else min(rows, math.isqrt(int(listings * depth / READ_COST))))
 
 
 WALK_DENSE = 2  # a lone word expected WALK_DENSE x the depth times within the walk's rows is walked whatever its probe found
@@ -393,7 +399,7 @@ def _span_first(
     read there (SPAN_FIRST_NEWEST_SQL) than to probe; None: probe it.
 
     The span holds at most `bound` x its share of the tier's listings, each read through the index
-    costing CATEGORY_READ_COST probed ones; the probe reads about depth x listings / n listings for a
+    costing READ_COST probed ones; the probe reads about depth x listings / n listings for a
     tier of n, and n is at least the names holding the words as a phrase (expansion.phrase_listings,
     for a typo its nearest spelling's: `fender stratocaster`, 12,679 at 1M, where the typo's tier is
     bounded by 61,408: its 2,576 newest listings probed for 60 matches, ~140 in the span; EXPLAIN.md,
@@ -402,13 +408,12 @@ def _span_first(
     share = _probe_share(expansion, listings, probe_rows)
     if share is None or not bound or not expansion.phrase_listings:
         return None
-    if CATEGORY_READ_COST * bound * share > depth * listings / expansion.phrase_listings:
+    if READ_COST * bound * share > depth * listings / expansion.phrase_listings:
         return None
     since = expansion.publish.newest_from(share)
     return None if since is None else recency.span(since)
 
 
-CATEGORY_READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
 
 
 def _bounds(
@@ -421,7 +426,7 @@ def _bounds(
     count: a word common in the table can be rare in the category (`fender` in Teclados: 117,000
     listings, none there; `korg` in Guitarras), and its tier is then read from the keyed words
     (0.1-0.3 ms at 1M) rather than probed among the newest listings for nothing (6-22 ms). Rare:
-    fewer than reading them whole costs walks, sqrt(depth x listings / CATEGORY_READ_COST) (3,873
+    fewer than reading them whole costs walks, sqrt(depth x listings / READ_COST) (3,873
     at 1M); `korg` in Teclados (8,550) read whole took 29-37 ms, walked 6.5 (EXPLAIN.md, session 9).
     """
     if tiers is None:
@@ -429,7 +434,7 @@ def _bounds(
     if within is None:
         return tiers.bounds, tiers.any_bound
 
-    few = max(SMALL_TIER_ROWS, math.isqrt(within.listings * depth // CATEGORY_READ_COST))
+    few = max(SMALL_TIER_ROWS, math.isqrt(int(within.listings * depth / READ_COST)))
 
     def rare(text: str, bound: int | None) -> int | None:
         in_category = rare_in_category(text, within, few)

@@ -349,7 +349,7 @@ async def test_a_typo_of_two_words_pages_the_same_from_the_newest_days(aiohttp_c
     monkeypatch.setattr(sql_search, "PROBE_DENSITY", 0)
     monkeypatch.setattr(sql_search, "SPAN_MAX_SHARE", 1.0)
     monkeypatch.setattr(sql_search, "WALK_FACTOR", 1)
-    monkeypatch.setattr(sql_search, "CATEGORY_READ_COST", 0.1)  # (on 200 listings the probe costs next to nothing)
+    monkeypatch.setattr(sql_search, "READ_COST", 0.1)  # (on 200 listings the probe costs next to nothing)
     search = await expanded_search(database_url, "fendr stratocastr")
     assert search.expansion.phrase_listings == 100 and "in_span AS MATERIALIZED" in sql_search.search_page(search).text
     settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0)
@@ -410,8 +410,11 @@ def test_a_substring_too_short_for_trigrams_is_never_looked_for_in_the_whole_tab
 @pytest.mark.parametrize("listings, rows, page, category, read_whole", [
     # 30,000 of 1M listings: walking finds a page sooner than reading all 30,000
     (1_000_000, 30_000, 1, None, False), (1_000_000, 30_000, 3, None, False), (1_000_000, 30_000, 15, None, False),
+    (1_000_000, 30_000, 20, None, False),  # the deepest page: read whole 82-93 ms, walked 6-10 (session 11)
     (1_000_000, 30_000, 3, "Teclados", True),  # only the category's part qualifies: its GIN part is the shorter read
-    (1_000_000, 5_000, 1, None, True),  # rare: reading 5,000 beats walking ~12,000
+    # a listing read whole costs READ_COST walked ones: 5,000-7,600 are walked (~8,000-12,000 listings,
+    # 1.1-2.2 ms at 1M; read whole 11-26 ms), 3,000 read whole (walking would pass ~20,000)
+    (1_000_000, 5_000, 1, None, False), (1_000_000, 7_600, 1, None, False), (1_000_000, 3_000, 1, None, True),
     (100_000, 2_200, 1, None, False),  # the probe (5% of the table) is expected to fill the page by itself
 ])
 def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(listings, rows, page, category, read_whole):

@@ -93,6 +93,10 @@ def scenarios() -> list[Scenario]:
         Scenario("search 1-word prefix strato", "/searchInstrument/?name=strato", 6),
         Scenario("suggest str", "/suggest?q=str", 26, needs_key="suggestions"),
         Scenario("search guitarra page DEEP", "/searchInstrument/?name=guitarra&page=DEEP", 2),
+        # not in the mix (session 11): a one-word search of a brand of ~7,600 listings at 1M, and page 20
+        # (the deepest relevance page) of one of ~30,000: both were read whole, 17-26 and 82-93 ms
+        Scenario("search mid-size word mesa", "/searchInstrument/?name=mesa"),
+        Scenario("search korg page 20", "/searchInstrument/?name=korg&page=20"),
         Scenario("healthz (no database)", "/healthz"),
     ]
 
