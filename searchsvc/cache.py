@@ -111,14 +111,15 @@ class ResponseCache:
 
     async def remembered(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
         """`await compute()`, or its value kept since the data last changed (not kept if it changed meanwhile)."""
-        value = self._recall(key)
+        value = self.recall(key)
         if value is None:
             generation = self.generation
             value = await compute()
-            self._keep(key, generation, value)
+            self.keep(key, generation, value)
         return value
 
-    def _recall(self, key: Hashable) -> Any:
+    def recall(self, key: Hashable) -> Any:
+        """A derived value kept since the data last changed (None: none, or the derived values are off)."""
         entry = self._derived.get(key)
         if entry is None or not self.derived_enabled:
             return None
@@ -128,7 +129,8 @@ class ResponseCache:
         self._derived.move_to_end(key)
         return entry[1]
 
-    def _keep(self, key: Hashable, generation: int, value: Any) -> None:
+    def keep(self, key: Hashable, generation: int, value: Any) -> None:
+        """Keep a derived value read at `generation`, unless the data changed since."""
         if not self.derived_enabled or generation != self.generation:
             return
         self._derived[key] = (time.monotonic(), value)

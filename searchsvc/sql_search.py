@@ -287,6 +287,108 @@ ORDER BY page.position
 """
 
 
+# Deep pages of a word that the newest listings hold densely (`guitarra` page 15: the probe walks
+# 4,500 newest listings for the 780 matches of 13 windows and ranks them all, 6 ms at 1M, to show 50):
+# the first tier's rows come in TIER_ORDER and are ranked in windows of RANK_WINDOW, so a page needs
+# only the windows it shows, and a window's rows are the tier's next RANK_WINDOW after the last row of
+# the window before. Each worker remembers, per search, the id of the row that ends each window it
+# has read (the next window's start), with the other values derived from the data (cache.py: forgotten
+# on every change, day and word_cache_ttl_s); a deeper page walks on from the nearest start at or
+# before it (the walk's scans after a listing, PROBE_WALK_SQL) and ranks only its own windows. When
+# the tier runs out before the page's last window (a later tier would follow) or the start's listing
+# is gone, the statement gives no rows and the page is read whole (search_page). Only for one word
+# without filters whose probe is expected to fill the page (`_anchored`): the walk from a start then
+# finds its windows after a few hundred listings.
+FROM_NEWEST = "SELECT * FROM instrument ORDER BY {tier_order}"
+# (the start's own day is a scan of its own, so that the index scan starts at the listing: as
+# `publish <= day AND (publish < day OR shuffle > s)` it passed over the ~4,000 listings of the day
+# before it, 2 of the 3 ms at 1M)
+FROM_AFTER = """(SELECT * FROM instrument
+                 WHERE publish = (SELECT publish FROM after) AND searchsvc_shuffle(id) > (SELECT shuffle FROM after)
+                 ORDER BY {tier_order} LIMIT {walk_rows})
+                UNION ALL
+                (SELECT * FROM instrument WHERE publish < (SELECT publish FROM after) ORDER BY {tier_order})
+                UNION ALL
+                (SELECT * FROM instrument
+                 WHERE publish IS NULL AND ((SELECT publish FROM after) IS NOT NULL OR searchsvc_shuffle(id) > (SELECT shuffle FROM after))
+                 ORDER BY {tier_order})"""
+AFTER_CTE = """after AS MATERIALIZED (
+        SELECT publish, searchsvc_shuffle(id) AS shuffle FROM instrument WHERE id = {after}
+    ),
+    """
+WINDOWS_FROM_SQL = """WITH {after_cte}tier AS MATERIALIZED (
+        SELECT {columns}
+        FROM (
+            SELECT * FROM (
+                {older}
+            ) AS older
+            LIMIT {walk_rows}
+        ) AS recent
+        WHERE {match} AND {filters}
+        LIMIT {need}
+    ),
+    windowed AS MATERIALIZED (
+        SELECT {columns}, row_number() OVER (ORDER BY {tier_order}) AS n FROM tier
+    )
+SELECT {listing_columns}, ARRAY(SELECT id FROM windowed WHERE n % {window} = 0 ORDER BY n) AS window_ends
+FROM unnest(ARRAY(
+    SELECT id FROM windowed
+    WHERE (SELECT count(*) FROM tier) = {need}
+    ORDER BY (n - 1) / {window}, {window_order}
+    LIMIT {limit} OFFSET {offset}
+)) WITH ORDINALITY AS page (id, position)
+JOIN instrument USING (id)
+ORDER BY page.position
+"""
+
+
+def _depths(params: SearchParams) -> tuple[int, int, int, int]:
+    """A relevance page's offset, its rows (one more than shown, to know a next page exists; none past
+    RELEVANCE_MAX_DEPTH), the depth it ranks to, and that depth in whole windows."""
+    offset = (params.page - 1) * params.page_size
+    limit_rows = max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset))
+    depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
+    return offset, limit_rows, depth, -(-depth // RANK_WINDOW) * RANK_WINDOW
+
+
+def window_starts_key(params: SearchParams) -> tuple[Any, ...] | None:
+    """What identifies a search's first tier (its query; no filters), when its pages after the first are
+    read from remembered window starts (windows_from); None when they are read whole."""
+    if params.sort != "relevance" or params.page == 1 or filter_values(params) or params.expansion is None:
+        return None
+    tiers = search_tiers(params)
+    if tiers is None or not tiers.bounds or len(query.parse(params.name).words) != 1:
+        return None
+    offset, limit_rows, _, windows_depth = _depths(params)
+    probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
+    bound, listings = tiers.bounds[0], params.expansion.listings
+    if not limit_rows or not bound or not listings or _probe_falls_short(bound, listings, windows_depth, probe_rows):
+        return None
+    return tiers.queries[0], params.include_expired
+
+
+def windows_from(params: SearchParams, start: int, after: int | None) -> Query:
+    """The page from the first tier's window at position `start` on, that window starting after the
+    listing `after` (None: `start` is 0, the newest); no rows when the tier ends before the page's
+    last window. Each row carries `window_ends`: the ids ending the windows read, in order (the
+    window at start + (i + 1) x RANK_WINDOW starts after window_ends[i])."""
+    offset, limit_rows, _, _ = _depths(params)
+    need = -(-(offset + limit_rows - start) // RANK_WINDOW) * RANK_WINDOW
+    args: list[Any] = []
+    filters = and_all(where_clauses(params, args))
+    match = TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).queries[0]))
+    values = dict(
+        columns=RANK_COLUMNS, listing_columns=LISTING_COLUMNS, tier_order=TIER_ORDER, match=match, filters=filters,
+        walk_rows=bind_next(args, max(PROBE_ROWS, PROBE_DENSITY * need)), need=bind_next(args, need),
+        window=RANK_WINDOW, window_order=WINDOW_ORDER, limit=bind_next(args, limit_rows),
+        offset=bind_next(args, offset - start),
+    )
+    after_cte = "" if after is None else AFTER_CTE.format(after=bind_next(args, after))
+    older = FROM_NEWEST if after is None else FROM_AFTER
+    text = WINDOWS_FROM_SQL.format(after_cte=after_cte, older=older.format(**values), **values)
+    return Query(text, tuple(args), generic_plan=True)
+
+
 READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
 
 
@@ -456,9 +558,8 @@ def search_page(params: SearchParams) -> Query:
     pass: see above) and ranks them in windows (TIER_SQL).
     """
     args: list[Any] = []
-    offset = (params.page - 1) * params.page_size
-    # every sort of a search shows its first RELEVANCE_MAX_DEPTH rows only
-    limit_rows = max(0, min(params.page_size + 1, RELEVANCE_MAX_DEPTH - offset))
+    # every sort of a search shows its first RELEVANCE_MAX_DEPTH rows only; whole windows: the same order on every page
+    offset, limit_rows, depth, windows_depth = _depths(params)
     if params.sort != "relevance":  # a search in another order is a filtered list: the match is one more condition
         where = filtered_where(params, args, ordered=True)
         args += [limit_rows, offset]
@@ -474,8 +575,6 @@ def search_page(params: SearchParams) -> Query:
     # posting list from the category-first index: `casio` in Teclados 20 -> 30-42 ms at 1M)
     category = "$1" if params.category is not None else None
     keyed_filters = and_all([c for c in clauses if c != CATEGORY_CLAUSE.format(category)]) if category else filters
-    depth = min(offset + params.page_size + 1, RELEVANCE_MAX_DEPTH)
-    windows_depth = -(-depth // RANK_WINDOW) * RANK_WINDOW  # whole windows: the same order on every page
     args += [limit_rows, offset, windows_depth]
     limit, offset_arg, depth_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
     probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)

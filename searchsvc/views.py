@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -34,10 +35,10 @@ async def _page(
     request: web.Request, params: ListParams, page_query: sql.Query, anchor_key=None
 ) -> web.Response:
     settings = request.app[db.SETTINGS]
-    result = await paging.fetch_page(
-        request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
-        timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
-    )
+    if isinstance(params, SearchParams) and (key := sql_search.window_starts_key(params)) is not None:
+        result = await _search_windows(request, params, key, page_query)
+    else:
+        result = await _fetch_page(request, params, page_query, anchor_key)
     count, rows = result.count, result.rows
     request[metrics.RESULT_COUNT] = count
     if not rows and params.page > 1:  # past the end, whether the count is exact or estimated
@@ -54,6 +55,34 @@ async def _page(
         add_highlights(page["results"], params.name, params.expansion)
     page.update(await _page_extras(request, params, count))
     return json_response(page)
+
+
+async def _fetch_page(request: web.Request, params: ListParams, page_query: sql.Query, anchor_key=None) -> paging.Page:
+    settings = request.app[db.SETTINGS]
+    return await paging.fetch_page(
+        request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
+        timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
+    )
+
+
+async def _search_windows(request: web.Request, params: SearchParams, key, page_query: sql.Query) -> paging.Page:
+    """A search page after the first from its first tier's nearest remembered window start
+    (sql_search.windows_from), learning the starts of the windows it reads; read whole (`page_query`)
+    when the derived values are off or the tier does not reach the page's end."""
+    responses = request.app[cache.RESPONSES]
+    if not responses.derived_enabled:
+        return await _fetch_page(request, params, page_query)
+    key, generation = ("window starts", key, date.today()), responses.generation
+    starts: dict[int, int] = responses.recall(key) or {}
+    offset = (params.page - 1) * params.page_size
+    start = max((position for position in starts if position <= offset), default=0)
+    result = await _fetch_page(request, params, sql_search.windows_from(params, start, starts.get(start)))
+    if not result.rows:
+        return await _fetch_page(request, params, page_query)
+    window = sql_search.RANK_WINDOW
+    ends = {start + (number + 1) * window: ident for number, ident in enumerate(result.rows[0]["window_ends"])}
+    responses.keep(key, generation, {**starts, **ends})
+    return result
 
 
 def _max_pages(params: ListParams, settings: Settings) -> int:

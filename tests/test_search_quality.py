@@ -574,3 +574,64 @@ async def test_a_walk_goes_on_from_the_middle_of_a_day_and_into_undated_listings
     await insert(database_url, rows)
     # the probe's last listing is #500, a Fender, the first of its day; #504 on the same day is one too
     await walked_and_fallback_pages(aiohttp_client, database_url, monkeypatch, probe_rows=96)
+
+
+async def test_deep_pages_from_remembered_window_starts_are_the_pages_read_whole(aiohttp_client, database_url, monkeypatch):
+    """Pages after the first of a common word start from the window start the worker remembers
+    nearest before them (sql_search.windows_from): in any order of visits, past the tier's end, with
+    undated listings and many listings a day, and after a new listing moves every position, each
+    page is the one the whole statement gives."""
+    from searchsvc import cache, sql_search, views
+
+    from .test_cache import _until
+
+    rows = [
+        listing(n, name=f"Guitarra clasica {n}" if n % 2 == 0 else f"Bajo electrico {n}",
+                publish=None if n % 20 == 0 else date(2026, 1, 1) + timedelta(days=n % 25))
+        for n in range(410)
+    ]  # 205 `guitarra`, ~8 a day (ids far apart: a day's order is its shuffle), 21 of them undated (ranked last)
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql_search, "RANK_WINDOW", 10)
+    starts: list[int] = []
+    windows_from = sql_search.windows_from
+    monkeypatch.setattr(sql_search, "windows_from", lambda params, start, after: starts.append(start) or windows_from(params, start, after))
+    served: list[bool] = []  # for each page read from a window start: whether it gave the page (else read whole)
+    fetch_page = views._fetch_page
+
+    async def fetch_spied(request, params, page_query, anchor_key=None):
+        result = await fetch_page(request, params, page_query, anchor_key)
+        if "window_ends" in page_query.text:
+            served.append(bool(result.rows))
+        return result
+
+    monkeypatch.setattr(views, "_fetch_page", fetch_spied)
+    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0, word_cache_ttl_s=600)
+    app = await create_app(settings)
+    client = await aiohttp_client(app)
+    responses = app[cache.RESPONSES]
+    await _until(lambda: responses.derived_enabled)
+
+    async def pages() -> list[tuple[int, int | None, list[int]]]:
+        found = []
+        # page 19 walks from the last dated listing on into the undated; 21: 5 rows, the tier's end; 22: past it
+        for page in (2, 5, 3, 7, 6, 12, 20, 21, 22, 2, 15, 16, 18, 19):
+            resp = await client.get("/searchInstrument/", params={"name": "guitarra", "page": str(page), "page_size": "10"})
+            body = await resp.json()
+            found.append((resp.status, body.get("count"), [r["id"] for r in body.get("results", [])]))
+        return found
+
+    async def whole() -> list[tuple[int, int | None, list[int]]]:
+        with monkeypatch.context() as off:
+            off.setattr(sql_search, "window_starts_key", lambda params: None)
+            return await pages()
+
+    remembered = await pages()
+    # page 5 from the end of the windows page 2 read, page 3 from page 5's start, page 7 from the windows page 5 read, ...
+    assert starts[:4] == [0, 30, 20, 60] and all(starts[1:])
+    assert served == [True] * 6 + [False] * 3 + [True] * 5  # pages 20-22 reach past the tier's last whole window
+    assert remembered == await whole()
+    assert remembered[7][0] == 200 and len(remembered[7][2]) == 5 and remembered[8][0] == 404
+    before = responses.generation
+    await insert(database_url, [listing(1000, name="Guitarra nueva", publish=date(2026, 6, 1))])  # first of all
+    await _until(lambda: responses.generation > before)
+    assert (again := await pages()) == await whole() and again != remembered
