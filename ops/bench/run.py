@@ -362,7 +362,9 @@ async def statement_ms_per_request(conn: asyncpg.Connection, args: argparse.Name
 async def page_query(conn: asyncpg.Connection, path: str) -> sql.Query | None:
     """The page SQL the service builds for `path` (list or search page, as views.py does), else None.
 
-    A list page starts from the first row (no remembered anchor): the cold cost of a deep page.
+    A list page starts from the first row (no remembered anchor) and a search page is read whole (no
+    remembered window start, views._search_windows): the cold cost of a deep page. The served
+    requests use what each worker remembers, as production does: see the db ms/req column.
     """
     url = URL(path)
     query = MultiDict(url.query)
