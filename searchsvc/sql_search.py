@@ -297,8 +297,13 @@ ORDER BY page.position
 # before it (the walk's scans after a listing, PROBE_WALK_SQL) and ranks only its own windows. When
 # the tier runs out before the page's last window (a later tier would follow) or the start's listing
 # is gone, the statement gives no rows and the page is read whole (search_page). Only for one word
-# without filters whose probe is expected to fill the page (`_anchored`): the walk from a start then
-# finds its windows after a few hundred listings.
+# without filters (its count, search_word's, is then close to the tier's), and only while the walk to
+# the page's last window is expected to pass at most WINDOWS_WALK_MAX listings: `guitarra` (1 listing
+# in 6) from any start; `korg` (1 in 34) page 20 from the newest (34,000: as long as its whole read)
+# and any page from a start a few pages before; a rare word's deep page only from a start before it
+# (paging forward), else read whole and nothing learned.
+WINDOWS_WALK_MAX = WALK_FACTOR * PROBE_ROWS
+WINDOWS_WALK_SAFETY = 2  # the walk stops after this many times the listings expected (then: read whole)
 FROM_NEWEST = "SELECT * FROM instrument ORDER BY {tier_order}"
 # (the start's own day is a scan of its own, so that the index scan starts at the listing: as
 # `publish <= day AND (publish < day OR shuffle > s)` it passed over the ~4,000 listings of the day
@@ -359,27 +364,29 @@ def window_starts_key(params: SearchParams) -> tuple[Any, ...] | None:
     tiers = search_tiers(params)
     if tiers is None or not tiers.bounds or len(query.parse(params.name).words) != 1:
         return None
-    offset, limit_rows, _, windows_depth = _depths(params)
-    probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
-    bound, listings = tiers.bounds[0], params.expansion.listings
-    if not limit_rows or not bound or not listings or _probe_falls_short(bound, listings, windows_depth, probe_rows):
+    offset, limit_rows, _, _ = _depths(params)
+    if not limit_rows or not tiers.bounds[0] or not params.expansion.listings:
         return None
     return tiers.queries[0], params.include_expired
 
 
-def windows_from(params: SearchParams, start: int, after: int | None) -> Query:
+def windows_from(params: SearchParams, start: int, after: int | None) -> Query | None:
     """The page from the first tier's window at position `start` on, that window starting after the
     listing `after` (None: `start` is 0, the newest); no rows when the tier ends before the page's
     last window. Each row carries `window_ends`: the ids ending the windows read, in order (the
-    window at start + (i + 1) x RANK_WINDOW starts after window_ends[i])."""
+    window at start + (i + 1) x RANK_WINDOW starts after window_ends[i]). None when the walk there
+    is expected to pass over WINDOWS_WALK_MAX listings (window_starts_key must have said yes)."""
     offset, limit_rows, _, _ = _depths(params)
     need = -(-(offset + limit_rows - start) // RANK_WINDOW) * RANK_WINDOW
+    expected = need * params.expansion.listings // search_tiers(params).bounds[0]  # listings walked
+    if expected > WINDOWS_WALK_MAX:
+        return None
     args: list[Any] = []
     filters = and_all(where_clauses(params, args))
     match = TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).queries[0]))
     values = dict(
         columns=RANK_COLUMNS, listing_columns=LISTING_COLUMNS, tier_order=TIER_ORDER, match=match, filters=filters,
-        walk_rows=bind_next(args, max(PROBE_ROWS, PROBE_DENSITY * need)), need=bind_next(args, need),
+        walk_rows=bind_next(args, max(PROBE_ROWS, WINDOWS_WALK_SAFETY * expected)), need=bind_next(args, need),
         window=RANK_WINDOW, window_order=WINDOW_ORDER, limit=bind_next(args, limit_rows),
         offset=bind_next(args, offset - start),
     )

@@ -68,7 +68,8 @@ async def _fetch_page(request: web.Request, params: ListParams, page_query: sql.
 async def _search_windows(request: web.Request, params: SearchParams, key, page_query: sql.Query) -> paging.Page:
     """A search page after the first from its first tier's nearest remembered window start
     (sql_search.windows_from), learning the starts of the windows it reads; read whole (`page_query`)
-    when the derived values are off or the tier does not reach the page's end."""
+    when the derived values are off, the walk there would be too long or the tier does not reach the
+    page's end."""
     responses = request.app[cache.RESPONSES]
     if not responses.derived_enabled:
         return await _fetch_page(request, params, page_query)
@@ -76,8 +77,9 @@ async def _search_windows(request: web.Request, params: SearchParams, key, page_
     starts: dict[int, int] = responses.recall(key) or {}
     offset = (params.page - 1) * params.page_size
     start = max((position for position in starts if position <= offset), default=0)
-    result = await _fetch_page(request, params, sql_search.windows_from(params, start, starts.get(start)))
-    if not result.rows:
+    windows = sql_search.windows_from(params, start, starts.get(start))
+    result = None if windows is None else await _fetch_page(request, params, windows)
+    if result is None or not result.rows:
         return await _fetch_page(request, params, page_query)
     window = sql_search.RANK_WINDOW
     ends = {start + (number + 1) * window: ident for number, ident in enumerate(result.rows[0]["window_ends"])}

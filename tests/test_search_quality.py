@@ -432,6 +432,29 @@ def test_a_mid_size_word_is_walked_newest_first_rather_than_read_whole(listings,
     assert ("candidates AS MATERIALIZED" in text or "walk AS MATERIALIZED" not in first_tier) == read_whole
 
 
+def test_a_deep_page_is_read_from_a_window_start_only_when_the_walk_there_is_short():
+    """From the newest listings `guitarra` (1 listing in 6) reaches page 20 after ~6,000 listings and
+    `korg` (1 in 34) after ~35,000, under WINDOWS_WALK_MAX (as far as a probe and its walk go); `pearl`
+    (1 in 87) would pass ~53,000 for page 12: read whole, unless a start a few pages before is known."""
+    from searchsvc import sql_search
+    from searchsvc.params import SearchParams
+
+    def search(word: str, listings_with_it: int, page: int, **filters) -> SearchParams:
+        lexemes = query.WordLexemes((word,), (word,), (word,), (), (), listings_with_it, listings_with_it, listings_with_it, 0)
+        return SearchParams(name=word, page=page, **filters).with_expansion(query.Expansion({word: lexemes}, 1_000_000))
+
+    def walks(word: str, listings_with_it: int, page: int, start: int = 0) -> bool:
+        params = search(word, listings_with_it, page)
+        assert sql_search.window_starts_key(params) is not None
+        return sql_search.windows_from(params, start, None if start == 0 else 1) is not None
+
+    assert walks("guitarra", 171_000, 20) and walks("korg", 29_800, 20)
+    assert not walks("pearl", 11_400, 12) and walks("pearl", 11_400, 12, start=540) and walks("pearl", 11_400, 2)
+    assert sql_search.window_starts_key(search("korg", 29_800, 3)) is not None
+    assert sql_search.window_starts_key(search("korg", 29_800, 3, category="Teclados")) is None  # filters thin it out
+    assert sql_search.window_starts_key(search("korg", 29_800, 1)) is None  # the first page: read whole
+
+
 async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(aiohttp_client, database_url, monkeypatch):
     """`fender` in one category among many newer listings: the probe of the newest rows finds a few, the
     walk beyond it fills the page, with the same pages the GIN fallback gives."""
