@@ -287,8 +287,8 @@ ORDER BY page.position
 """
 
 
-# Deep pages of a word that the newest listings hold densely (`guitarra` page 15: the probe walks
-# 4,500 newest listings for the 780 matches of 13 windows and ranks them all, 6 ms at 1M, to show 50):
+# Pages after the first of one word (`guitarra` page 15: the probe walks 4,500 newest listings for the
+# 780 matches of 13 windows and ranks them all, 6 ms at 1M, to show 50):
 # the first tier's rows come in TIER_ORDER and are ranked in windows of RANK_WINDOW, so a page needs
 # only the windows it shows, and a window's rows are the tier's next RANK_WINDOW after the last row of
 # the window before. Each worker remembers, per search, the id of the row that ends each window it
@@ -335,7 +335,8 @@ WINDOWS_FROM_SQL = """WITH {after_cte}tier AS MATERIALIZED (
     windowed AS MATERIALIZED (
         SELECT {columns}, row_number() OVER (ORDER BY {tier_order}) AS n FROM tier
     )
-SELECT {listing_columns}, ARRAY(SELECT id FROM windowed WHERE n % {window} = 0 ORDER BY n) AS window_ends
+SELECT {listing_columns},
+       CASE WHEN page.position = 1 THEN ARRAY(SELECT id FROM windowed WHERE n % {window} = 0 ORDER BY n) END AS window_ends
 FROM unnest(ARRAY(
     SELECT id FROM windowed
     WHERE (SELECT count(*) FROM tier) = {need}
@@ -364,7 +365,7 @@ def window_starts_key(params: SearchParams) -> tuple[Any, ...] | None:
     tiers = search_tiers(params)
     if tiers is None or not tiers.bounds or len(query.parse(params.name).words) != 1:
         return None
-    offset, limit_rows, _, _ = _depths(params)
+    _, limit_rows, _, _ = _depths(params)
     if not limit_rows or not tiers.bounds[0] or not params.expansion.listings:
         return None
     return tiers.queries[0], params.include_expired
@@ -373,17 +374,18 @@ def window_starts_key(params: SearchParams) -> tuple[Any, ...] | None:
 def windows_from(params: SearchParams, start: int, after: int | None) -> Query | None:
     """The page from the first tier's window at position `start` on, that window starting after the
     listing `after` (None: `start` is 0, the newest); no rows when the tier ends before the page's
-    last window. Each row carries `window_ends`: the ids ending the windows read, in order (the
+    last window. The first row carries `window_ends`: the ids ending the windows read, in order (the
     window at start + (i + 1) x RANK_WINDOW starts after window_ends[i]). None when the walk there
     is expected to pass over WINDOWS_WALK_MAX listings (window_starts_key must have said yes)."""
     offset, limit_rows, _, _ = _depths(params)
     need = -(-(offset + limit_rows - start) // RANK_WINDOW) * RANK_WINDOW
-    expected = need * params.expansion.listings // search_tiers(params).bounds[0]  # listings walked
+    tiers = search_tiers(params)
+    expected = need * params.expansion.listings // tiers.bounds[0]  # listings walked
     if expected > WINDOWS_WALK_MAX:
         return None
     args: list[Any] = []
     filters = and_all(where_clauses(params, args))
-    match = TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).queries[0]))
+    match = TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.queries[0]))
     values = dict(
         columns=RANK_COLUMNS, listing_columns=LISTING_COLUMNS, tier_order=TIER_ORDER, match=match, filters=filters,
         walk_rows=bind_next(args, max(PROBE_ROWS, WINDOWS_WALK_SAFETY * expected)), need=bind_next(args, need),
