@@ -376,13 +376,14 @@ def windows_from(params: SearchParams, start: int, after: int | None) -> Query |
     listing `after` (None: `start` is 0, the newest); no rows when the tier ends before the page's
     last window. The first row carries `window_ends`: the ids ending the windows read, in order (the
     window at start + (i + 1) x RANK_WINDOW starts after window_ends[i]). None when the walk there
-    is expected to pass over WINDOWS_WALK_MAX listings (window_starts_key must have said yes)."""
+    is expected to pass over WINDOWS_WALK_MAX listings, or the page's windows reach past half the
+    tier's bound (window_starts_key must have said yes)."""
     offset, limit_rows, _, _ = _depths(params)
     need = -(-(offset + limit_rows - start) // RANK_WINDOW) * RANK_WINDOW
     tiers = search_tiers(params)
     expected = need * params.expansion.listings // tiers.bounds[0]  # listings walked
-    if expected > WINDOWS_WALK_MAX:
-        return None
+    if expected > WINDOWS_WALK_MAX or start + need > tiers.bounds[0] // WINDOWS_WALK_SAFETY:
+        return None  # too long a walk; or the tier (bound: expired listings too) may end first: read twice
     args: list[Any] = []
     filters = and_all(where_clauses(params, args))
     match = TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.queries[0]))

@@ -439,17 +439,20 @@ def test_a_deep_page_is_read_from_a_window_start_only_when_the_walk_there_is_sho
     from searchsvc import sql_search
     from searchsvc.params import SearchParams
 
-    def search(word: str, listings_with_it: int, page: int, **filters) -> SearchParams:
+    def search(word: str, listings_with_it: int, page: int, listings: int = 1_000_000, **filters) -> SearchParams:
         lexemes = query.WordLexemes((word,), (word,), (word,), (), (), listings_with_it, listings_with_it, listings_with_it, 0)
-        return SearchParams(name=word, page=page, **filters).with_expansion(query.Expansion({word: lexemes}, 1_000_000))
+        return SearchParams(name=word, page=page, **filters).with_expansion(query.Expansion({word: lexemes}, listings))
 
-    def walks(word: str, listings_with_it: int, page: int, start: int = 0) -> bool:
-        params = search(word, listings_with_it, page)
+    def walks(word: str, listings_with_it: int, page: int, start: int = 0, listings: int = 1_000_000) -> bool:
+        params = search(word, listings_with_it, page, listings)
         assert sql_search.window_starts_key(params) is not None
         return sql_search.windows_from(params, start, None if start == 0 else 1) is not None
 
     assert walks("guitarra", 171_000, 20) and walks("korg", 29_800, 20)
     assert not walks("pearl", 11_400, 12) and walks("pearl", 11_400, 12, start=540) and walks("pearl", 11_400, 2)
+    # 1,100 of 100,000 listings: a short walk, but some of them may have expired and the tier end before page 12's
+    # windows (then read twice); page 10 is within half of them
+    assert not walks("pearl", 1_100, 12, start=540, listings=100_000) and walks("pearl", 1_100, 10, start=420, listings=100_000)
     assert sql_search.window_starts_key(search("korg", 29_800, 3)) is not None
     assert sql_search.window_starts_key(search("korg", 29_800, 3, category="Teclados")) is None  # filters thin it out
     assert sql_search.window_starts_key(search("korg", 29_800, 1)) is None  # the first page: read whole
@@ -613,6 +616,8 @@ async def test_deep_pages_from_remembered_window_starts_are_the_pages_read_whole
                 publish=None if n % 20 == 0 else date(2026, 1, 1) + timedelta(days=n % 25))
         for n in range(410)
     ]  # 205 `guitarra`, ~8 a day (ids far apart: a day's order is its shuffle), 21 of them undated (ranked last)
+    # and 250 expired ones: search_word counts 455, so the windows are read up to position 227 (half of it)
+    rows += [listing(500 + n, name=f"Guitarra vendida {n}", expiration=date(2020, 1, 1)) for n in range(250)]
     await insert(database_url, rows)
     monkeypatch.setattr(sql_search, "RANK_WINDOW", 10)
     starts: list[int] = []
@@ -651,7 +656,9 @@ async def test_deep_pages_from_remembered_window_starts_are_the_pages_read_whole
     remembered = await pages()
     # page 5 from the end of the windows page 2 read, page 3 from page 5's start, page 7 from the windows page 5 read, ...
     assert starts[:4] == [0, 30, 20, 60] and all(starts[1:])
-    assert served == [True] * 6 + [False] * 3 + [True] * 5  # pages 20-22 reach past the tier's last whole window
+    # pages 20 and 21 reach past the tier's last whole window (then read whole); 22 past half of search_word's
+    # count (read whole at once)
+    assert served == [True] * 6 + [False] * 2 + [True] * 5
     assert remembered == await whole()
     assert remembered[7][0] == 200 and len(remembered[7][2]) == 5 and remembered[8][0] == 404
     before = responses.generation
