@@ -555,6 +555,15 @@ def _bounds(
     return tuple(rare(text, bound) for text, bound in zip(tiers.queries, tiers.bounds)), rare(tiers.any_match, tiers.any_bound)
 
 
+def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -> bool:
+    """Is the first tier expected to fill the page by itself (SPAN_SAFETY times over), so that the later
+    tiers never run and one candidate pass would read them for nothing? Only for a `tight` bound (one
+    word, no filters: search_word's count is the tier's, expired listings aside). At 1M, `pearl`
+    (11,433 listings) page 12 read its tiers' 10,080 candidates, 40-42 ms, its own tier 5.7-12;
+    `elektron` page 5 22-25 -> 4.4-4.8, `reverb` page 20 44-64 -> 11 (EXPLAIN.md, session 11)."""
+    return tight and bool(bounds) and bounds[0] is not None and bounds[0] >= SPAN_SAFETY * depth
+
+
 def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     """Are all the tiers' rows together (at most `any_bound`) few enough to read them in one candidate pass?"""
     return any_bound is not None and any_bound <= small_rows
@@ -605,6 +614,7 @@ def search_page(params: SearchParams) -> Query:
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
         and _one_pass(any_bound, small_rows)
+        and not _first_tier_fills(one_word and not filtered, bounds, windows_depth)
     )
     # several words: the phrase tier looks among the newest listings only (RECENT_PHRASE_SQL), unless
     # its words are so rare that rechecking every listing holding them costs less than a probe

@@ -665,3 +665,31 @@ async def test_deep_pages_from_remembered_window_starts_are_the_pages_read_whole
     await insert(database_url, [listing(1000, name="Guitarra nueva", publish=date(2026, 6, 1))])  # first of all
     await _until(lambda: responses.generation > before)
     assert (again := await pages()) == await whole() and again != remembered
+
+
+async def test_a_word_that_fills_the_page_by_itself_is_read_alone_with_the_same_pages(aiohttp_client, database_url, monkeypatch):
+    """`blackstar` on 150 listings fills two pages alone: its tier is read by itself (the typo and
+    substring tiers never run), where one candidate pass read every tier's listings; the pages, into
+    the later tiers at the end, are those of the candidate pass."""
+    from searchsvc import sql_search
+
+    rows = [listing(n, name=f"Blackstar HT-{n}", publish=date(2026, 1, 1) + timedelta(days=n % 30)) for n in range(150)]
+    rows += [listing(200 + n, name=f"Blackstars pedal {n}") for n in range(5)]  # ... and a stem of it
+    rows += [listing(300 + n, name=f"Amp blackstarx {n}") for n in range(5)]  # a longer word holding it: substring
+    await insert(database_url, rows)
+    client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
+    search = await expanded_search(database_url, "blackstar")
+    assert "candidates AS MATERIALIZED" not in sql_search.search_page(search).text
+
+    async def pages() -> list[list[str]]:
+        found = []
+        for page in (1, 2, 3, 4):
+            resp = await client.get("/searchInstrument/", params={"name": "blackstar", "page": str(page)})
+            found.append([r["name"] for r in (await resp.json()).get("results", [])])
+        return found
+
+    alone = await pages()
+    monkeypatch.setattr(sql_search, "_first_tier_fills", lambda *_: False)
+    assert "candidates AS MATERIALIZED" in sql_search.search_page(search).text
+    assert await pages() == alone
+    assert len(alone[2]) == 50 and any("Blackstars" in name for name in alone[2] + alone[3])
