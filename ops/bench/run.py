@@ -477,7 +477,8 @@ def main(argv: list[str] | None = None) -> None:
                         "counts, which a scenario repeating its URL with the cache off would otherwise start)")
     parser.add_argument("--word-cache-ttl", type=float,
                         help="WORD_CACHE_TTL_S of the service (default: the setting's; 0 looks the words up on every "
-                        "search: the cost of words no search used since the data last changed)")
+                        "search and ranks every page from the newest listing: the cost of words no search used since "
+                        "the data last changed)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk") or (args.client == "hey" and not shutil.which("hey")):
         sys.exit("wrk or hey is missing: run ops/bench/deps.sh (Debian packages `wrk`, `hey`)")
