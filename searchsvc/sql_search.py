@@ -53,7 +53,10 @@ WINDOW_ORDER = "searchsvc_name_words(name), publish DESC NULLS LAST, id"
 PROBE_ROWS = 5000  # at least; PROBE_DENSITY x the depth for deeper pages
 PROBE_DENSITY = 20  # so the probe fills the page whenever 1 listing in 20 matches
 WALK_FACTOR = 8  # the probe and the walk read at most this many times the probe's rows in all
-WALK_MIN_SHARE = 0.25  # ... and only after a probe that found this share of the depth (twice the density it needs)
+# ... and only after a probe that found this share of the depth (1.2x the density the walk needs): at 0.25
+# (2x) a probe of 41 for page 3's 180 (`fender` in Guitarras under 500) fell to the GIN fallback, which
+# ANDs the price index's 333,000 rows: 83-92 -> 20-36 ms at 0.15 (EXPLAIN.md, session 11)
+WALK_MIN_SHARE = 0.15
 GIN_ORDER = "(publish + 0) DESC NULLS LAST, searchsvc_shuffle(id)"
 
 # The probe and, when it found some matches but too few, the walk on from its last listing: CTEs

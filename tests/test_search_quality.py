@@ -472,6 +472,22 @@ async def test_a_probe_that_finds_too_few_walks_on_and_ranks_as_the_index_would(
     assert walked[0][:2] == ["Fender Stratocaster 596", "Fender Stratocaster 592"]
 
 
+async def test_a_probe_that_finds_a_fifth_of_the_page_walks_on_rather_than_reading_the_index(
+    aiohttp_client, database_url, monkeypatch,
+):
+    """1 listing in 8 holds `fender`: the newest 100 hold 12-13 of page 1's 60, a fifth of it, and the walk
+    of 8 x 100 listings expects ~100: it walks on (at a threshold of a quarter, the GIN fallback was read:
+    with a price filter at 1M, 83-177 ms where the walk takes 20-49)."""
+    rows = [
+        listing(n, name=f"Fender Telecaster {n}" if n % 8 == 0 else f"Yamaha Pacifica {n}",
+                publish=date(2020, 1, 1) + timedelta(days=n))
+        for n in range(1000)
+    ]
+    await insert(database_url, rows)
+    walked = await walked_and_fallback_pages(aiohttp_client, database_url, monkeypatch, probe_rows=100)
+    assert walked[0][:2] == ["Fender Telecaster 992", "Fender Telecaster 984"]
+
+
 async def test_a_common_word_is_walked_even_when_the_newest_listings_hold_none_of_it(
     aiohttp_client, database_url, monkeypatch,
 ):
