@@ -117,12 +117,14 @@ PROBE_ONLY_NEWEST_SQL = """
             LIMIT {depth}
         )"""
 
-SMALL_NEWEST_SQL = """
+# A tier's newest rows from one read of `source`: the GIN index (small) or the one candidate pass (below)
+NEWEST_OF_SQL = """
         newest AS (
-            SELECT {columns} FROM instrument
-            WHERE {gin_where}
-            ORDER BY {gin_order} LIMIT {depth}
+            SELECT {{columns}} FROM {source}
+            WHERE {where}
+            ORDER BY {order} LIMIT {{depth}}
         )"""
+SMALL_NEWEST_SQL = NEWEST_OF_SQL.format(source="instrument", where="{gin_where}", order="{gin_order}")
 
 # A small tier holding thousands of listings (`st` at 1M: 3,572) fetched them all from the table to
 # keep its newest `depth` (6-9 ms). Its GIN index scan can also check the publish date's blocks
@@ -160,12 +162,7 @@ CANDIDATES_SQL = """WITH candidates AS MATERIALIZED (
     WHERE {match} AND {filters}
 )"""
 
-CANDIDATE_NEWEST_SQL = """
-        newest AS (
-            SELECT {columns} FROM candidates
-            WHERE {match}
-            ORDER BY {tier_order} LIMIT {depth}
-        )"""
+CANDIDATE_NEWEST_SQL = NEWEST_OF_SQL.format(source="candidates", where="{match}", order="{tier_order}")
 
 TIER_SQL = """(
     WITH {newest}

@@ -31,14 +31,9 @@ def json_response(model) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
-async def _page(
-    request: web.Request, params: ListParams, page_query: sql.Query, anchor_key=None
-) -> web.Response:
+async def _page(request: web.Request, params: ListParams, result: paging.Page) -> web.Response:
+    """The answer for a page of `params` whose rows and count are `result`."""
     settings = request.app[db.SETTINGS]
-    if isinstance(params, SearchParams) and (key := sql_search.window_starts_key(params)) is not None:
-        result = await _search_windows(request, params, key, page_query)
-    else:
-        result = await _fetch_page(request, params, page_query, anchor_key)
     count, rows = result.count, result.rows
     request[metrics.RESULT_COUNT] = count
     if not rows and params.page > 1:  # past the end, whether the count is exact or estimated
@@ -65,14 +60,15 @@ async def _fetch_page(request: web.Request, params: ListParams, page_query: sql.
     )
 
 
-async def _search_windows(request: web.Request, params: SearchParams, key, page_query: sql.Query) -> paging.Page:
-    """A search page after the first from its first tier's nearest remembered window start
-    (sql_search.windows_from), learning the starts of the windows it reads; read whole (`page_query`)
-    when the derived values are off, the walk there would be too long or the tier does not reach the
-    page's end."""
+async def _search_page(request: web.Request, params: SearchParams) -> paging.Page:
+    """A search page: after the first, of one word, from its first tier's nearest remembered window start
+    (sql_search.windows_from), learning the starts of the windows it reads; else, or when the derived
+    values are off, the walk there would be too long or the tier does not reach the page's end, read
+    whole (sql_search.search_page, built only then)."""
     responses = request.app[cache.RESPONSES]
-    if not responses.derived_enabled:
-        return await _fetch_page(request, params, page_query)
+    key = sql_search.window_starts_key(params)
+    if key is None or not responses.derived_enabled:
+        return await _fetch_page(request, params, sql_search.search_page(params))
     key, generation = ("window starts", key, date.today()), responses.generation
     starts: dict[int, int] = responses.recall(key) or {}
     offset = (params.page - 1) * params.page_size
@@ -80,7 +76,7 @@ async def _search_windows(request: web.Request, params: SearchParams, key, page_
     windows = sql_search.windows_from(params, start, starts.get(start))
     result = None if windows is None else await _fetch_page(request, params, windows)
     if result is None or not result.rows:
-        return await _fetch_page(request, params, page_query)
+        return await _fetch_page(request, params, sql_search.search_page(params))
     window = sql_search.RANK_WINDOW
     ends = {start + (number + 1) * window: ident for number, ident in enumerate(result.rows[0]["window_ends"])}
     responses.keep(key, generation, {**starts, **ends})
@@ -159,7 +155,7 @@ async def list_instruments(request: web.Request) -> web.Response:
     """All live listings, filtered by category and price, in id order (or `sort`)."""
     params = parse(ListParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
     page_query, anchor_key = paging.page_query(params, request.app[paging.PAGE_MEMORY].anchors)
-    return await _page(request, params, page_query, anchor_key)
+    return await _page(request, params, await _fetch_page(request, params, page_query, anchor_key))
 
 
 @routes.get("/searchInstrument")
@@ -169,7 +165,7 @@ async def search_instruments(request: web.Request) -> web.Response:
     """Listings whose name matches `name`, best first, with the same filters as the list."""
     params = parse(SearchParams, request.query, **_parse_limits(request.app[db.SETTINGS]))
     params = await _expanded(request, params)
-    return await _page(request, params, sql_search.search_page(params))
+    return await _page(request, params, await _search_page(request, params))
 
 
 async def _expanded(request: web.Request, params: SearchParams) -> SearchParams:
