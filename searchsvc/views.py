@@ -125,7 +125,8 @@ async def _did_you_mean(request: web.Request, params: SearchParams, count: int) 
         corrected = suggest.corrected_text(params.name, rows)
         if corrected is None:
             return None
-        found = await _fetch_remembered(request, suggest.probe(params, corrected))
+        corrected_params = await _expanded(request, suggest.corrected_search(params, corrected))
+        found = await _fetch_remembered(request, suggest.probe(corrected_params))
     except (db.DatabaseUnavailable, db.QueryCut):  # an extra: the page answers without it
         return None
     return corrected if found[0][0] > 0 else None

@@ -130,6 +130,30 @@ async def test_did_you_mean_keeps_filters_and_excluded_words(suggest_client):
     assert await _did_you_mean(suggest_client, "stratocastr -fender") is None
 
 
+async def test_the_corrected_search_is_counted_from_the_category_keys(suggest_client, monkeypatch):
+    """The probe of a correction is counted as its page would be, from its own word look-up: within a
+    category where its words are rare, from the category's keys. Counted without the look-up it walked
+    the whole category testing each listing: 0.2-0.6 s at 1M for `fendr stratocastr` in Bajos, cut
+    after FACET_TIMEOUT_MS on every request (EXPLAIN.md, session 12)."""
+    from searchsvc import db
+
+    ran = []
+    fetch_within = db.fetch_within
+
+    async def recording(pool, query, *args, **kwargs):
+        ran.append(query.text)
+        return await fetch_within(pool, query, *args, **kwargs)
+
+    monkeypatch.setattr(db, "fetch_within", recording)
+    found = await suggest_client.get("/searchInstrument", params={"name": "fendr telecastr", "category": "Guitarras"})
+    assert (await found.json())["did_you_mean"] == "fender telecaster"  # both are guitarras
+    none = await suggest_client.get("/searchInstrument", params={"name": "fendr telecastr", "category": "Teclados"})
+    assert (await none.json())["did_you_mean"] is None  # no Fender Telecaster among the keyboards
+    probes = [text for text in ran if "count(*)" in text]
+    assert len(probes) == 2
+    assert "searchsvc_category_words(category, search_vector) @@" in probes[1]  # rare there: the keys
+
+
 async def test_list_responses_have_no_did_you_mean(suggest_client):
     resp = await suggest_client.get("/listInstrument")
     assert "did_you_mean" not in await resp.json()
