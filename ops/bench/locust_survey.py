@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The searches the locust users make (ops/locust/locustfile.py: every query, alone, within each
+category, with each price range), each asked twice in a row of a running service; the second
+answer is timed (the words are then looked up already) and the slowest are listed. Run it against a
+service whose response cache is off (RESPONSE_CACHE_TTL_S=0), else the second answer is the cache's:
+
+    .venv/bin/python ops/bench/locust_survey.py --base http://127.0.0.1:8091 [--pages 1,2] [--out survey.json]
+
+Sequential requests, no load: what one user waits, not what the machine sustains. 1,824 searches a
+page, ~2-3 minutes at 1M (EXPLAIN.md, session 12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import itertools
+import json
+import statistics
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+LOCUSTFILE = Path(__file__).resolve().parents[1] / "locust" / "locustfile.py"
+
+
+def locust_constants() -> dict[str, list]:
+    """QUERIES, CATEGORIES and PRICE_RANGES as the locustfile defines them (read, not imported: no locust needed)."""
+    wanted = {"QUERIES", "CATEGORIES", "PRICE_RANGES"}
+    found = {}
+    for node in ast.parse(LOCUSTFILE.read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], "id", None) in wanted:
+            found[node.targets[0].id] = ast.literal_eval(node.value)
+    return found
+
+
+def searches(pages: list[int]) -> list[str]:
+    """The query strings: every query x (no category, each category) x (no price, each range) x page."""
+    c = locust_constants()
+    out = []
+    for text, category, (low, high), page in itertools.product(
+        c["QUERIES"], [None] + c["CATEGORIES"], [(None, None)] + c["PRICE_RANGES"], pages,
+    ):
+        values = {"name": text, "category": category, "minPrice": low, "maxPrice": high, "page": page if page > 1 else None}
+        out.append(urlencode({k: v for k, v in values.items() if v is not None}))
+    return out
+
+
+def timed(url: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url) as resp:
+            resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return (time.perf_counter() - started) * 1000, status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", default="http://127.0.0.1:8080")
+    parser.add_argument("--pages", default="1", help="comma-separated pages of each search (default 1)")
+    parser.add_argument("--slowest", type=int, default=30)
+    parser.add_argument("--out", help="write [ms, status, query string] of every search here (JSON)")
+    args = parser.parse_args()
+    results = []
+    for qs in searches([int(p) for p in args.pages.split(",")]):
+        url = f"{args.base}/searchInstrument/?{qs}"
+        timed(url)  # first: looks the words up, fills the worker's memory
+        ms, status = timed(url)
+        results.append((ms, status, qs))
+    times = sorted(ms for ms, _, _ in results)
+    n = len(times)
+    print(f"{n} searches: median {statistics.median(times):.1f} ms, p90 {times[int(0.9 * n)]:.1f}, "
+          f"p99 {times[int(0.99 * n)]:.1f}, max {times[-1]:.1f}; statuses "
+          f"{dict(sorted((s, sum(1 for _, x, _ in results if x == s)) for s in {x for _, x, _ in results}))}")
+    for ms, status, qs in sorted(results, reverse=True)[: args.slowest]:
+        print(f"{ms:8.1f} ms  {status}  {qs}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
