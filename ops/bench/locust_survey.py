@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The searches the locust users make (ops/locust/locustfile.py: every query, alone, within each
-category, with each price range), each asked twice in a row of a running service; the second
-answer is timed (the words are then looked up already) and the slowest are listed. Run it against a
+category, with each price range), each asked twice in a row of a running service over one kept-alive
+connection (so both reach the same worker); the second answer is timed (its words are then looked up
+already) and the slowest are listed. Run it against a
 service whose response cache is off (RESPONSE_CACHE_TTL_S=0), else the second answer is the cache's:
 
     .venv/bin/python ops/bench/locust_survey.py --base http://127.0.0.1:8091 [--pages 1,2] [--out survey.json]
@@ -18,10 +19,9 @@ import itertools
 import json
 import statistics
 import time
-import urllib.error
-import urllib.request
+from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "locust" / "locustfile.py"
 
@@ -48,15 +48,13 @@ def searches(pages: list[int]) -> list[str]:
     return out
 
 
-def timed(url: str) -> tuple[float, int]:
+def timed(conn: HTTPConnection, path: str) -> tuple[float, int]:
+    """One GET on the kept-alive connection: (ms, status)."""
     started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url) as resp:
-            resp.read()
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    return (time.perf_counter() - started) * 1000, status
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    resp.read()
+    return (time.perf_counter() - started) * 1000, resp.status
 
 
 def main() -> None:
@@ -66,11 +64,13 @@ def main() -> None:
     parser.add_argument("--slowest", type=int, default=30)
     parser.add_argument("--out", help="write [ms, status, query string] of every search here (JSON)")
     args = parser.parse_args()
+    base = urlsplit(args.base)
+    conn = HTTPConnection(base.hostname, base.port or 80, timeout=30)
     results = []
     for qs in searches([int(p) for p in args.pages.split(",")]):
-        url = f"{args.base}/searchInstrument/?{qs}"
-        timed(url)  # first: looks the words up, fills the worker's memory
-        ms, status = timed(url)
+        path = f"{base.path.rstrip('/')}/searchInstrument/?{qs}"
+        timed(conn, path)  # first: looks the words up, fills the worker's memory
+        ms, status = timed(conn, path)
         results.append((ms, status, qs))
     times = sorted(ms for ms, _, _ in results)
     n = len(times)
