@@ -39,10 +39,27 @@ LISTING_COLUMNS = "id, name, price, link, image, location, category, expiration,
 # own rows are read whole at the end, by id: 51 rows, not every candidate of every tier
 RANK_COLUMNS = "id, name, publish"
 
-# (parameter, SQL template): `{}` becomes the next `$n`, bound to the parameter's value.
-CATEGORY_CLAUSE = "searchsvc_fold(category) = searchsvc_fold({})"
-FILTERS: tuple[tuple[str, str], ...] = (
-    ("category", CATEGORY_CLAUSE),
+# A generic plan does not know its parameters, so it cannot fold a function of them, such as
+# searchsvc_fold($1), into a constant as a custom plan does: it computes it again for every row it
+# tests, 3-12 us a row for the folded category, the folded LIKE pattern and the category's keyed
+# query (`moog` in Sintetizadores rechecks 11,794 listings: 224 -> 84 ms a page at 1M, ops/bench/
+# EXPLAIN.md, session 13). Statements planned generically (`once`) compute them as scalar subqueries,
+# InitPlans run once a statement; the others keep the functions, whose constants their custom plans
+# estimate from the statistics (a subquery's value is unknown to the planner).
+def of_values(expression: str, once: bool) -> str:
+    """`expression`, a function of the statement's parameters, computed once a statement when `once`."""
+    return f"(SELECT {expression})" if once else expression
+
+
+def category_clause(placeholder: str, once: bool = False) -> str:
+    """Listings of the category bound to `placeholder`, accent- and case-folded."""
+    return f"searchsvc_fold(category) = {of_values(f'searchsvc_fold({placeholder})', once)}"
+
+
+# (parameter, SQL template): `{}` becomes the next `$n`, bound to the parameter's value; `None`:
+# the category (category_clause).
+FILTERS: tuple[tuple[str, str | None], ...] = (
+    ("category", None),
     ("website", "lower(website) = ANY({}::text[])"),
     ("min_price", "price >= {}"),
     ("max_price", "price <= {}"),
@@ -64,19 +81,20 @@ def _bind(value: Any, param: str) -> Any:
     return value
 
 
-def filter_values(params: ListParams) -> list[tuple[str, str, Any]]:
+def filter_values(params: ListParams) -> list[tuple[str, str | None, Any]]:
     """(parameter, SQL template, value) of each filter `params` sets."""
     return [(param, template, value) for param, template in FILTERS if (value := getattr(params, param)) not in (None, ())]
 
 
-def where_clauses(params: ListParams, args: list[Any], skip: tuple[str, ...] = ()) -> list[str]:
-    """The filter conditions of `params` (but those named in `skip`), appending their values to `args`."""
+def where_clauses(params: ListParams, args: list[Any], skip: tuple[str, ...] = (), once: bool = False) -> list[str]:
+    """The filter conditions of `params` (but those named in `skip`), appending their values to `args`;
+    `once`: for a generic plan (of_values)."""
     clauses = []
     for param, template, value in filter_values(params):
         if param in skip:
             continue
-        args.append(_bind(value, param))
-        clauses.append(template.format(f"${len(args)}"))
+        placeholder = bind_next(args, _bind(value, param))
+        clauses.append(category_clause(placeholder, once) if template is None else template.format(placeholder))
     if not params.include_expired:
         clauses.append(NOT_EXPIRED)
     return clauses
@@ -171,14 +189,15 @@ def like_pattern(text: str) -> str:
 # stemmed lexemes, synonyms, and near spellings of words that match nothing); query.tiers() turns
 # them into one tsquery per rank tier. A row matches when it is in some tier, or when its name
 # contains the typed text (the old backend's guarantee: a last, substring-only tier).
-SUBSTRING_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like})"
+def substring_match(like: str, once: bool = False) -> str:
+    """Names holding the text whose LIKE pattern (like_pattern) is bound to `like`, accent- and case-folded."""
+    return f"searchsvc_fold(name) LIKE {of_values(f'searchsvc_fold({like})', once)}"
+
+
 # A text with no run of 3 letters or digits ('""', "!!", "st", "x -x") gives the trigram index
 # nothing selective to look up: its substring matches would cost a scan of every name (seconds at
 # 1M listings), so they are looked for among the newest SHORT_TEXT_PROBE_ROWS listings only.
-NEWEST_SUBSTRING_MATCH = (
-    "(" + SUBSTRING_MATCH + " AND id IN "
-    "(SELECT id FROM instrument ORDER BY {tier_order} LIMIT {rows}))"
-)
+NEWEST_SUBSTRING_MATCH = "({substring} AND id IN (SELECT id FROM instrument ORDER BY {tier_order} LIMIT {rows}))"
 _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 
 
@@ -213,17 +232,21 @@ TSQUERY_MATCH = "search_vector @@ {tsquery}::tsquery"
 # took it and the category filter to the category-first GIN index instead, the very scan the keyed
 # words avoid (`fender` in Teclados, its forgiving tier: 14.6 ms instead of 0.2).
 TSQUERY_CHECK = "ts_match_vq(search_vector, {tsquery}::tsquery)"
-CATEGORY_WORDS_MATCH = (
-    "searchsvc_category_words(category, search_vector) @@ searchsvc_category_query({category}, {tsquery}::tsquery)"
-)
+CATEGORY_WORDS_MATCH = "searchsvc_category_words(category, search_vector) @@ {query}"
+CATEGORY_QUERY = "searchsvc_category_query({category}, {tsquery}::tsquery)"
 
-def words_or_substring(words: str, like: str, category: str | None = None) -> str:
+
+def words_or_substring(words: str, like: str, category: str | None = None, once: bool = False) -> str:
     """`words` or the name holding the text (`like`); `category`: the words are keyed by it (they
-    hold its condition), so a name holding the text must be of it too."""
-    substring = SUBSTRING_MATCH.format(like=like)
-    if category is not None:
-        substring = f"({substring} AND {CATEGORY_CLAUSE.format(category)})"
-    return f"({words} OR {substring})"
+    hold its condition), so a name holding the text must be of it too.
+
+    A bitmap read of the two rechecks every listing on a page the trigram index gave (it is lossy),
+    testing the arms in the order written: the cheaper first. Keyed words cost 13-25 us a listing
+    to test (they are computed from the stored words), the substring 4-8 (folding name and
+    category); stored words 0.3 (ops/bench/EXPLAIN.md, session 13)."""
+    if category is None:
+        return f"({words} OR {substring_match(like, once)})"
+    return f"(({substring_match(like, once)} AND {category_clause(category, once)}) OR {words})"
 
 
 def within_category(params: SearchParams) -> query.CategoryWords | None:
@@ -285,8 +308,8 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     like = bind_next(args, like_pattern(params.name))
     if tiers is None:
         if not selective:
-            return NEWEST_SUBSTRING_MATCH.format(like=like, rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
-        return SUBSTRING_MATCH.format(like=like), False
+            return NEWEST_SUBSTRING_MATCH.format(substring=substring_match(like), rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
+        return substring_match(like), False
     if keyed:
         return words_or_substring(keyed, like, category), True
     return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like), False
@@ -317,15 +340,16 @@ def bind_next(args: list[Any], value: Any) -> str:
     return f"${len(args)}"
 
 
-def keyed_words(tsquery_text: str, category: str | None, args: list[Any]) -> tuple[str, bool] | None:
+def keyed_words(tsquery_text: str, category: str | None, args: list[Any], once: bool = False) -> tuple[str, bool] | None:
     """A GIN read's condition for `tsquery_text` within `category` (CATEGORY_WORDS_MATCH), and whether
     it is the whole condition (else the words' own must check the rows); None: no category, or no
-    plain words to look up."""
+    plain words to look up. `once`: for a generic plan (of_values)."""
     loose = tsquery.indexable(tsquery_text) if category is not None else None
     if loose is None:
         return None
     text, exact = loose
-    return CATEGORY_WORDS_MATCH.format(category=category, tsquery=bind_next(args, text)), exact
+    keyed_query = of_values(CATEGORY_QUERY.format(category=category, tsquery=bind_next(args, text)), once)
+    return CATEGORY_WORDS_MATCH.format(query=keyed_query), exact
 
 
 KEYED_MAX_SHARE = 0.01  # counts, facets and other sorts look a search's words up within its category below this share

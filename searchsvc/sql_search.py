@@ -15,10 +15,10 @@ from typing import Any
 from . import query, recency, tsquery
 from .params import SearchParams
 from .sql import (
-    CATEGORY_CLAUSE, LIST_SQL, LISTING_COLUMNS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS, SUBSTRING_MATCH,
-    TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, filter_values, filtered_where, keyed_words,
-    like_pattern, order_by, rare_in_category, search_tiers, substring_in_words, trigram_selective, where_clauses,
-    within_category, words_or_substring,
+    LIST_SQL, LISTING_COLUMNS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS, TIER_ORDER, TSQUERY_CHECK,
+    TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where, keyed_words,
+    like_pattern, order_by, rare_in_category, search_tiers, substring_in_words, substring_match, trigram_selective,
+    where_clauses, within_category, words_or_substring,
 )
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
@@ -265,7 +265,7 @@ SPAN_FIRST_NEWEST_SQL = PROBE_WALK_SQL + """,
             ) AS probed
             WHERE (SELECT count(*) FROM in_span) < {depth}
         )"""
-SUBSTRING_ONLY_MATCH = "searchsvc_fold(name) LIKE searchsvc_fold({like}) AND NOT (search_vector @@ {any}::tsquery)"
+SUBSTRING_ONLY_MATCH = "{substring} AND NOT (search_vector @@ {any}::tsquery)"
 
 # Tiers in rank order; the Append runs them one after the other and LIMIT stops it as soon as
 # the page is full, so a later tier (typos, substrings) costs nothing when earlier ones fill it.
@@ -385,7 +385,7 @@ def windows_from(params: SearchParams, start: int, after: int | None) -> Query |
     if expected > WINDOWS_WALK_MAX or start + need > tiers.bounds[0] // WINDOWS_WALK_SAFETY:
         return None  # too long a walk; or the tier (bound: expired listings too) may end first: read twice
     args: list[Any] = []
-    filters = and_all(where_clauses(params, args))
+    filters = and_all(where_clauses(params, args, once=True))
     match = TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.queries[0]))
     values = dict(
         columns=RANK_COLUMNS, listing_columns=LISTING_COLUMNS, tier_order=TIER_ORDER, match=match, filters=filters,
@@ -587,13 +587,14 @@ def search_page(params: SearchParams) -> Query:
             limit=f"${len(args) - 1}", offset=f"${len(args)}",
         )
         return Query(text, tuple(args))
-    clauses = where_clauses(params, args)
+    # (planned generically: values computed from the parameters are computed `once`, sql.of_values)
+    clauses = where_clauses(params, args, once=True)
     filters = and_all(clauses)
     # the category's value is the first one the filters bind (FILTERS): the keyed words use it, and
     # then hold the category's condition (beside them, the generic plan ANDed the category's whole
     # posting list from the category-first index: `casio` in Teclados 20 -> 30-42 ms at 1M)
     category = "$1" if params.category is not None else None
-    keyed_filters = and_all([c for c in clauses if c != CATEGORY_CLAUSE.format(category)]) if category else filters
+    keyed_filters = and_all([c for c in clauses if c != category_clause(category, once=True)]) if category else filters
     args += [limit_rows, offset, windows_depth]
     limit, offset_arg, depth_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
     probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
@@ -634,7 +635,7 @@ def search_page(params: SearchParams) -> Query:
         # words' own condition is bound only when a read uses it (an unused placeholder has no type)
         keyed = None
         if read in ("small", "probe") and not one_pass and not (recent_phrase and number == 0):
-            keyed = keyed_words(tier_text, category, args)
+            keyed = keyed_words(tier_text, category, args, once=True)
         if keyed is not None and keyed[1] and read == "small":
             match = gin_match = keyed[0]
         else:
@@ -667,21 +668,21 @@ def search_page(params: SearchParams) -> Query:
     like = any_match = None
     if tiers is None:
         like = bind_next(args, like_pattern(params.name))
-        substring = SUBSTRING_MATCH.format(like=like)
+        substring = substring_match(like, once=True)
         matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
-        substring = SUBSTRING_ONLY_MATCH.format(like=like, any=any_match)
+        substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
         matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
     candidates = ""
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
-        keyed = keyed_words(tiers.any_match, category, args)
+        keyed = keyed_words(tiers.any_match, category, args, once=True)
         if keyed is None:
             words = TSQUERY_MATCH.format(tsquery=any_match or bind_next(args, tiers.any_match))
         else:
             words = keyed[0]
-        match = words if like is None else words_or_substring(words, like, category if keyed else None)
+        match = words if like is None else words_or_substring(words, like, category if keyed else None, once=True)
         candidates = CANDIDATES_SQL.format(
             columns=RANK_COLUMNS, match=match, filters=filters if keyed is None else keyed_filters,
         )
