@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .prices import PriceStats
+from .prices import stats_from_text as price_stats_from_text
 from .recency import PublishStats, stats_from_text
 from .validation import fold  # the one Python twin of SQL's searchsvc_fold()
 
@@ -170,6 +172,7 @@ class Expansion:
     # the counts need the trigram index (sql_words.word_expansion)
     substring_in_words: bool = False
     publish: PublishStats | None = None  # how the publish dates spread (None: not analyzed yet)
+    prices: PriceStats | None = None  # how the prices spread (None: not analyzed yet)
     category: CategoryWords | None = None  # the searched category's common words (None: none searched, not analyzed)
     # listings whose names hold the two typed words (a word matching nothing: its nearest spelling) as a
     # phrase (sql_words.phrase_listings; None: unknown)
@@ -183,11 +186,12 @@ class Expansion:
 def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text)."""
     words = {}
-    listings = publish = category = None
+    listings = publish = prices = category = None
     substring_in_words = False
     for r in rows:
         # (the same on every row: the table's size and statistics)
-        listings, substring_in_words, publish = r["listings"], r["substring_in_words"], r["publish_stats"]
+        listings, substring_in_words, publish, prices = (
+            r["listings"], r["substring_in_words"], r["publish_stats"], r["price_stats"])
         if category is None and r["category_floor"] is not None and listings:
             category = CategoryWords(dict(zip(r["category_words"] or (), r["category_shares"] or ())), r["category_floor"], listings)
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
@@ -201,7 +205,9 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
-    return Expansion(words, listings, substring_in_words, stats_from_text(publish), category)
+    return Expansion(
+        words, listings, substring_in_words, stats_from_text(publish), price_stats_from_text(prices), category,
+    )
 
 
 def with_phrase_listings(expansion: Expansion, phrase_rows) -> Expansion:

@@ -57,8 +57,8 @@ class PublishStats:
     def _newest_shares(self) -> tuple[list[int], list[float]]:
         """For each date the statistics name (newest first, as ordinals), the share of rows on it or later."""
         common_text, shares_text, bounds_text, null_text = self.text.split(";")
-        common = sorted(zip(_array(common_text, _ordinal), _array(shares_text, float)), reverse=True)
-        bounds = _array(bounds_text, _ordinal)
+        common = sorted(zip(array_values(common_text, _ordinal), array_values(shares_text, float)), reverse=True)
+        bounds = array_values(bounds_text, _ordinal)
         rest = max(0.0, 1.0 - float(null_text or 0) - sum(share for _, share in common))
         buckets = len(bounds) - 1
         per_bucket = rest / buckets if buckets > 0 else 0.0
@@ -90,7 +90,7 @@ def _ordinal(text: str) -> int:
     return date.fromisoformat(text).toordinal()
 
 
-def _array(text: str, parse) -> list:
+def array_values(text: str, parse) -> list:
     """The values of a PostgreSQL array's text (`{a,b}`; empty: none)."""
     values = text.strip("{}")
     return [parse(value) for value in values.split(",")] if values else []

@@ -65,6 +65,10 @@ FILTERS: tuple[tuple[str, str | None], ...] = (
     ("max_price", "price <= {}"),
 )
 NOT_EXPIRED = "(expiration IS NULL OR expiration >= CURRENT_DATE)"
+PRICE_FILTERS = ("min_price", "max_price")
+# The price range as no index answers it, tested on each listing a read finds by other means (a
+# search's GIN reads, when the range holds too many listings for its bitmap to pay: sql_search)
+TESTED_PRICE = {"min_price": "price + 0 >= {}", "max_price": "price + 0 <= {}"}
 
 SORTS: dict[str, str] = {
     "id": "id",
@@ -98,6 +102,18 @@ def where_clauses(params: ListParams, args: list[Any], skip: tuple[str, ...] = (
     if not params.include_expired:
         clauses.append(NOT_EXPIRED)
     return clauses
+
+
+def price_clauses(params: ListParams, args: list[Any]) -> tuple[list[str], list[str]]:
+    """The price range's conditions as the price index answers them, and as tested on each listing
+    read (TESTED_PRICE), of the same values, appended to `args` once."""
+    indexed, tested = [], []
+    for param, template, value in filter_values(params):
+        if param in PRICE_FILTERS:
+            placeholder = bind_next(args, value)
+            indexed.append(template.format(placeholder))
+            tested.append(TESTED_PRICE[param].format(placeholder))
+    return indexed, tested
 
 
 def and_all(clauses: list[str]) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 from . import query, recency, tsquery
 from .params import SearchParams
 from .sql import (
-    LIST_SQL, LISTING_COLUMNS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS, TIER_ORDER, TSQUERY_CHECK,
-    TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where, keyed_words,
-    like_pattern, order_by, rare_in_category, search_tiers, substring_in_words, substring_match, trigram_selective,
-    where_clauses, within_category, words_or_substring,
+    LIST_SQL, LISTING_COLUMNS, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS, TIER_ORDER,
+    TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
+    keyed_words, like_pattern, order_by, price_clauses, rare_in_category, search_tiers, substring_in_words,
+    substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
 )
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
@@ -199,7 +199,7 @@ RECENT_PHRASE_SQL = "WITH" + PROBE_WALK_SQL.replace("{p}", "phrase_") + """,
 RECENT_PHRASE_SPAN_SQL = """WITH
         phrase_words AS MATERIALIZED (
             SELECT {columns}, search_vector FROM instrument
-            WHERE search_vector @@ {words}::tsquery AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
+            WHERE search_vector @@ {words}::tsquery AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {span_filters}
         ),
         phrase_span AS MATERIALIZED (
             SELECT {columns} FROM phrase_words
@@ -208,7 +208,7 @@ RECENT_PHRASE_SPAN_SQL = """WITH
         ),
         phrase_wide AS MATERIALIZED (
             SELECT {columns} FROM instrument
-            WHERE {match} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[] AND {filters}
+            WHERE {match} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[] AND {span_filters}
               AND (SELECT count(*) FROM phrase_span) BETWEEN {walk_min} AND {depth} - 1
             ORDER BY {gin_order} LIMIT {depth}
         ),
@@ -236,7 +236,7 @@ SPAN_WORDS_NEWEST_SQL = PROBE_WALK_SQL + """,
         ),
         in_wide AS MATERIALIZED (
             SELECT {columns} FROM instrument
-            WHERE {gin_where} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[]
+            WHERE {span_where} AND searchsvc_publish_blocks(publish) && {wide_span}::integer[]
               AND (SELECT count(*) FROM in_span) < {depth} AND (SELECT count(*) FROM in_span) * {walk_factor} >= {depth}
             ORDER BY {gin_order} LIMIT {depth}
         ),
@@ -255,7 +255,7 @@ SPAN_WORDS_NEWEST_SQL = PROBE_WALK_SQL + """,
 SPAN_FIRST_NEWEST_SQL = PROBE_WALK_SQL + """,
         in_span AS MATERIALIZED (
             SELECT {columns} FROM instrument
-            WHERE {gin_where} AND searchsvc_publish_blocks(publish) && {span}::integer[]
+            WHERE {span_where} AND searchsvc_publish_blocks(publish) && {span}::integer[]
             ORDER BY {gin_order} LIMIT {depth}
         ),
         newest AS (
@@ -569,6 +569,35 @@ def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     return any_bound is not None and any_bound <= small_rows
 
 
+# A price range in a GIN read: ANDing the price index's bitmap of the range costs ~0.14 us a listing
+# in the range (`pearl` over 500: 536,453 listings, 75 ms at 1M); testing the price on each listing the
+# words' index gives costs what reading a listing for nothing costs, ~2.4 us (+ its recheck, when the
+# trigram index's lossy pages have it test the folded name and category: words_or_substring). The
+# generic plan cannot weigh the two (it knows neither the range nor the words' count) and always
+# ANDed the bitmap: `pearl` over 500 read 11,433 listings' bitmap (2.8 ms) and the range's (75 ms) to
+# save 4,090 reads (10 ms). So each GIN read is written for the cheaper, from the words' bound and the
+# range's share of the listings (prices.PriceStats; ops/bench/EXPLAIN.md, session 13).
+PRICE_BITMAP_US = 0.14
+LISTING_READ_US = 2.4
+FOLDED_RECHECK_US = 8.0
+
+
+def _price_share(params: SearchParams) -> float | None:
+    """About what share of all listings the search's price range holds (None: no range, or no statistics)."""
+    prices = params.expansion.prices if params.expansion is not None else None
+    if prices is None or (params.min_price is None and params.max_price is None):
+        return None
+    return prices.share(params.min_price, params.max_price)
+
+
+def _price_tested(rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0) -> bool:
+    """Should a GIN read of at most `rows` listings test the price range (`share` of the `listings`)
+    on each listing it reads, rather than AND the price index's bitmap of the range? (see above)"""
+    if rows is None or share is None or not listings:
+        return False
+    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * PRICE_BITMAP_US
+
+
 def search_page(params: SearchParams) -> Query:
     """One page of name-search results in relevance (or the requested) order.
 
@@ -588,13 +617,14 @@ def search_page(params: SearchParams) -> Query:
         )
         return Query(text, tuple(args))
     # (planned generically: values computed from the parameters are computed `once`, sql.of_values)
-    clauses = where_clauses(params, args, once=True)
-    filters = and_all(clauses)
+    clauses = where_clauses(params, args, skip=PRICE_FILTERS, once=True)
+    indexed_price, tested_price = price_clauses(params, args)
+    filters = and_all(clauses + indexed_price)
     # the category's value is the first one the filters bind (FILTERS): the keyed words use it, and
     # then hold the category's condition (beside them, the generic plan ANDed the category's whole
     # posting list from the category-first index: `casio` in Teclados 20 -> 30-42 ms at 1M)
     category = "$1" if params.category is not None else None
-    keyed_filters = and_all([c for c in clauses if c != category_clause(category, once=True)]) if category else filters
+    keyed_clauses = [c for c in clauses if c != category_clause(category, once=True)] if category else clauses
     args += [limit_rows, offset, windows_depth]
     limit, offset_arg, depth_arg = (f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}")
     probe_rows = max(PROBE_ROWS, PROBE_DENSITY * windows_depth)
@@ -603,6 +633,13 @@ def search_page(params: SearchParams) -> Query:
     # "probe only" for a substring too short for the trigram index)
     listings = params.expansion.listings if params.expansion else None
     filtered = bool(filter_values(params))
+    price_share = _price_share(params)
+
+    def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0) -> str:
+        """The filters of a GIN read of at most `rows` listings (_price_tested); `keyed`: its words hold the category."""
+        tested = _price_tested(rows, listings, price_share, recheck_us)
+        return and_all((keyed_clauses if keyed else clauses) + (tested_price if tested else indexed_price))
+
     small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
     one_word = len(query.parse(params.name).words) == 1
     # the last tier: names containing the text that no word tier matched (none when
@@ -624,10 +661,11 @@ def search_page(params: SearchParams) -> Query:
         and (bounds[0] is None or bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, the whole condition of its GIN read, read, walk_min: for a probe, see _walk_min; spans:
-    # the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of the phrase tier's two, see
-    # RECENT_PHRASE_SPAN_SQL)
-    matches: list[tuple[str, str, str, int, tuple[str, ...]]] = []
+    # (match, the whole condition of its GIN read, the same of its read within a span of days and
+    # that read's filters (span_where, span_filters: fewer listings, _price_tested), read, walk_min:
+    # for a probe, see _walk_min; spans: the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of
+    # the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
+    matches: list[tuple[str, str, str, str, str, int, tuple[str, ...]]] = []
     # the plain words of a phrase read from its spans (RECENT_PHRASE_SPAN_SQL), and the spans' placeholders
     phrase_words, phrase_spans = None, ()
     for number, (tier_text, bound, read) in enumerate(zip(tier_queries, bounds, tier_reads)):
@@ -664,16 +702,21 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
-        matches.append((match, f"{gin_match} AND {keyed_filters if keyed else filters}", read, walk_min, spans))
+        # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
+        span_filters = read_filters(bool(keyed), None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings)
+        matches.append((
+            match, f"{gin_match} AND {read_filters(bool(keyed), bound)}", f"{gin_match} AND {span_filters}", span_filters,
+            read, walk_min, spans,
+        ))
     like = any_match = None
     if tiers is None:
         like = bind_next(args, like_pattern(params.name))
         substring = substring_match(like, once=True)
-        matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
+        matches.append((substring, f"{substring} AND {filters}", "", "", substring_read, 0, ()))
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
-        matches.append((substring, f"{substring} AND {filters}", substring_read, 0, ()))
+        matches.append((substring, f"{substring} AND {filters}", "", "", substring_read, 0, ()))
     candidates = ""
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
@@ -683,8 +726,10 @@ def search_page(params: SearchParams) -> Query:
         else:
             words = keyed[0]
         match = words if like is None else words_or_substring(words, like, category if keyed else None, once=True)
+        # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
+        recheck_us = FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
         candidates = CANDIDATES_SQL.format(
-            columns=RANK_COLUMNS, match=match, filters=filters if keyed is None else keyed_filters,
+            columns=RANK_COLUMNS, match=match, filters=read_filters(keyed is not None, any_bound, recheck_us),
         )
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
@@ -694,7 +739,7 @@ def search_page(params: SearchParams) -> Query:
         "recent span": "newest AS (SELECT * FROM recent_phrase)", "span words": SPAN_WORDS_NEWEST_SQL,
         "span first": SPAN_FIRST_NEWEST_SQL,
     }
-    for match, gin_where, read, walk_min, spans in matches:
+    for match, gin_where, span_where, span_filters, read, walk_min, spans in matches:
         probed = read in ("probe", "recent", "span words", "span first")
         if probed and probe_arg is None:
             probe_arg, walk_arg = bind_next(args, probe_rows), bind_next(args, (WALK_FACTOR - 1) * probe_rows)
@@ -703,6 +748,7 @@ def search_page(params: SearchParams) -> Query:
         span, wide_span, words = (*spans, None, None, None)[:3]
         values = dict(
             columns=RANK_COLUMNS, match=match, gin_where=gin_where, filters=filters, tier_order=TIER_ORDER, p="",
+            span_where=span_where, span_filters=span_filters,
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words, walk_factor=WALK_FACTOR,
         )

@@ -96,6 +96,14 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
            JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
            WHERE c.oid = 'instrument'::regclass AND s.attname = 'publish' AND NOT s.inherited
        ) AS publish_stats,
+       -- how the prices spread (prices.py: how many listings a price range holds), the same way
+       (
+           SELECT format('%s;%s;%s;%s', s.most_common_vals, s.most_common_freqs, s.histogram_bounds, s.null_frac)
+           FROM pg_class AS c
+           JOIN pg_namespace AS n ON n.oid = c.relnamespace
+           JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
+           WHERE c.oid = 'instrument'::regclass AND s.attname = 'price' AND NOT s.inherited
+       ) AS price_stats,
        (
            SELECT coalesce(json_agg(json_build_object(
                'literal', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_simple', s.term)) ORDER BY positions[1]),

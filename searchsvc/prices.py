@@ -1,0 +1,58 @@
+"""How the prices spread: about what share of the listings a price range holds, from PostgreSQL's statistics.
+
+The word look-up reads pg_stats of instrument.price with the publish dates' (recency.py), as one
+text: `{most common prices};{their shares of all rows};{histogram bounds};null share` (the bounds
+split the other priced rows in equal shares). A search's page decides from that share whether its
+GIN reads AND the price index's bitmap of the range or test the price of each listing they read
+(sql_search._price_tested). Approximate, and never a question of correctness: both give the same
+rows. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .recency import array_values
+
+
+@dataclass(frozen=True)
+class PriceStats:
+    text: str
+
+    @functools.cached_property
+    def _parsed(self) -> tuple[list[tuple[float, float]], list[float], float]:
+        """The most common prices with their shares, the histogram's bounds, and the share each bucket holds."""
+        common_text, shares_text, bounds_text, null_text = self.text.split(";")
+        common = list(zip(array_values(common_text, float), array_values(shares_text, float)))
+        bounds = array_values(bounds_text, float)
+        rest = max(0.0, 1.0 - float(null_text or 0) - sum(share for _, share in common))
+        return common, bounds, rest / (len(bounds) - 1) if len(bounds) > 1 else 0.0
+
+    def share(self, low: Decimal | None, high: Decimal | None) -> float:
+        """About what share of all listings have a price from `low` to `high` (None: no bound that side)."""
+        common, bounds, per_bucket = self._parsed
+        low_f = -float("inf") if low is None else float(low)
+        high_f = float("inf") if high is None else float(high)
+        share = sum(s for price, s in common if low_f <= price <= high_f)
+        return min(1.0, share + per_bucket * (_buckets_below(bounds, high_f) - _buckets_below(bounds, low_f)))
+
+
+def _buckets_below(bounds: list[float], price: float) -> float:
+    """How many of the histogram's buckets lie below `price` (a bucket's prices taken as evenly spread)."""
+    if len(bounds) < 2 or price <= bounds[0]:
+        return 0.0
+    if price >= bounds[-1]:
+        return float(len(bounds) - 1)
+    i = bisect.bisect_right(bounds, price) - 1
+    width = bounds[i + 1] - bounds[i]
+    return i + ((price - bounds[i]) / width if width > 0 else 1.0)
+
+
+@functools.lru_cache(maxsize=4)
+def stats_from_text(text: str | None) -> PriceStats | None:
+    """PriceStats from the word look-up's `price_stats` (None: the table was never analyzed); one object
+    per worker until the next ANALYZE, as recency.stats_from_text."""
+    return PriceStats(text) if text else None
