@@ -227,14 +227,26 @@ async def fetch_page(
     pools: Any, params: ListParams, page: sql.Query, *, count_limit: int, timeout: float,
     memory: PageMemory | None = None, anchor_key: Hashable | None = None,
 ) -> Page:
-    """The page's rows and the count of all matches (exact, or estimated above `count_limit`); the
-    counts run on the page's connection (with its plans: sql.Query.generic_plan)."""
+    """The page's rows and the count of all matches (exact, or estimated above `count_limit`).
+
+    The counts are planned with their values, also after a page planned without them (generic_plan:
+    a relevance page, whose shape its words' counts chose already): a count's plan depends on them. On
+    a generic-plan connection the capped count of `guitarra clasica` in Bajos 300-1000 ANDed the price
+    index's 395,594 listings to the 336 of its words (129 ms; planned with its values 15 ms; at 1M,
+    ops/bench/EXPLAIN.md, session 13). So such a page's counts take a second connection, of the
+    custom-plan pool; other pages count on their own.
+    """
     offset = (params.page - 1) * params.page_size
 
-    async def counted(conn) -> Page:
+    def last(rows: Sequence[db.Record]) -> Page | None:
+        """The last page (or past the end), which counts its matches itself; None: more exist."""
+        return Page(rows, offset + len(rows) if rows else 0, True) if len(rows) <= params.page_size else None
+
+    async def page_and_counts(conn) -> Page:
         rows = await conn.fetch(page.text, *page.args)
-        if len(rows) <= params.page_size:  # the last page (or past the end): nothing left to count
-            return Page(rows, offset + len(rows) if rows else 0, True)
+        return last(rows) or await counted(conn, rows)
+
+    async def counted(conn, rows: Sequence[db.Record]) -> Page:
         seen = offset + len(rows)  # at least this many match
         estimate_query = sql.count_estimate(params)
         estimate_key = query_key(estimate_query)
@@ -258,7 +270,11 @@ async def fetch_page(
             memory.count_later(pools, exact_query, exact_key, timeout)
         return Page(rows, max(estimate, seen), False)
 
-    result = await db.read(pools, timeout, counted, page.generic_plan)
+    if page.generic_plan:
+        rows = await db.fetch(pools, page, timeout)
+        result = last(rows) or await db.read(pools, timeout, lambda conn: counted(conn, rows))
+    else:
+        result = await db.read(pools, timeout, page_and_counts)
     if memory is not None and anchor_key is not None and result.rows:
         memory.anchors.remember(anchor_key, offset, result.rows[0]["id"])
     return result

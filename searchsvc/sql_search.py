@@ -765,4 +765,4 @@ def search_page(params: SearchParams) -> Query:
         candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(parts),
         limit=limit, offset=offset_arg,
     )
-    return Query(text, tuple(args), generic_plan=True)  # its counts run on the same connection
+    return Query(text, tuple(args), generic_plan=True)  # (its counts are planned with their values: paging.fetch_page)

@@ -105,6 +105,19 @@ async def test_a_relevance_search_runs_on_generic_plan_connections(client):
     assert await db.fetchval(reads, sql.Query(mode)) == "force_custom_plan"
 
 
+async def test_a_relevance_page_is_counted_with_plans_made_for_the_counts_values(client, database_url, monkeypatch):
+    """A generic plan of a count, which knows neither the words nor the price range, ANDed the price
+    index's whole range to a few hundred listings of the words (129 ms where its own plan took 15):
+    the counts of a page planned generically run on a custom-plan connection (paging.fetch_page)."""
+    await insert(database_url, [listing(n, name=f"Fender Stratocaster {n}") for n in range(60)])
+    # the count reports the plan mode it ran under: 600 with plans made for its values, else nothing
+    mode = "SELECT CASE current_setting('plan_cache_mode') WHEN 'force_custom_plan' THEN 600 ELSE 0 END"
+    monkeypatch.setattr(sql, "list_count", lambda params, cap: sql.Query(mode))
+    monkeypatch.setattr(paging, "plan_rows", lambda plan: 1)  # the planner expects few: counted at once
+    body = await (await client.get("/searchInstrument/?name=fender&page_size=10")).json()
+    assert (body["count"], body["count_exact"]) == (600, True)
+
+
 async def test_reads_run_with_the_configured_work_mem(aiohttp_client, settings):
     """Big bitmaps (a word with a price ceiling at 5M listings) stay exact only with enough work_mem."""
     client = await aiohttp_client(await create_app(settings.model_copy(update={"work_mem_mb": 48})))
