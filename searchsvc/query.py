@@ -42,7 +42,11 @@ FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most fr
 PREFIX_MAX_WORDS = 30
 
 _ENDS_WITH_WORD = re.compile(r"[^\W_]$")
-_TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_]|")|[^\W_]+')
+# A hyphen between a word and a number is the number's sign to PostgreSQL's parser, which indexes
+# `DS-1` as 'ds' and '-1', `MS-20` as 'ms' and '-20' (20,060 listings hold '-1' at 1M): such a
+# number is the word `-1`, else `boss ds-1` matched no listing by its words, only as a substring.
+# A hyphen after a space (or first) excludes the word after it.
+_TOKEN = re.compile(r'"|(?<!\S)-(?=[^\W_]|")|(?<=\S)-[0-9]+(?![^\W_])|[^\W_]+')
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class SearchText:
         if position == len(self.words) - 1 and self.last_is_prefix:
             return len(word) >= LAST_PREFIX_MIN_LENGTH
         # a finished number is exact: "100" must not find 1000 (a price, a model: D-18 vs D-180)
-        return len(word) >= PREFIX_MIN_LENGTH and not word.isdigit()
+        return len(word) >= PREFIX_MIN_LENGTH and not word.removeprefix("-").isdigit()
 
 
 @functools.lru_cache(maxsize=1024)  # a request parses its text in several places (look-up, page, highlights)
@@ -419,6 +423,10 @@ def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
     for phrase in text.phrases:
         for word in phrase:
             exact.update(expansion.get(word).literal)
+    # a signed number (`-1`, as the index reads `DS-1`) is marked on its digits: a name's pieces are
+    # its letters and digits
+    exact.update([lexeme[1:] for lexeme in exact if lexeme.startswith("-")])
+    prefixes.update([lexeme[1:] for lexeme in prefixes if lexeme.startswith("-")])
     starts = tuple(prefixes)
 
     marked: dict[str, str] = {"": "", " ": " "}

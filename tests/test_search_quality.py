@@ -172,7 +172,9 @@ async def test_new_listings_are_searchable_by_typo_at_once(aiohttp_client, datab
     ("fender -squier", ("fender",), (), ("squier",), False),
     ("-fender", ("fender",), (), (), True),  # only an exclusion: read as a word
     ('les" paul', ("les", "paul"), (), (), True),  # a stray quote is ignored
-    ("DS-1 pedal", ("DS", "1", "pedal"), (), (), True),  # a hyphen inside a word excludes nothing
+    # a hyphen inside a word excludes nothing; before a number it is its sign, as the index reads it
+    ("DS-1 pedal", ("DS", "-1", "pedal"), (), (), True),
+    ("fender-twin x-1a 10-20", ("fender", "twin", "x", "1a", "10", "-20"), (), (), True),
     ("100%", ("100",), (), (), False),  # the text does not end with the word: it is finished
     ("a&b|!c:*", ("a", "b", "c"), (), (), False),
     ('les paul -"paul reed"', ("les", "paul"), (), ("paul reed",), False),
@@ -180,6 +182,29 @@ async def test_new_listings_are_searchable_by_typo_at_once(aiohttp_client, datab
 def test_parse_reads_the_query_syntax(text, words, phrases, excluded, prefix):
     parsed = query.parse(text)
     assert (parsed.words, parsed.phrases, parsed.excluded, parsed.last_is_prefix) == (words, phrases, excluded, prefix)
+
+
+async def test_a_model_number_after_a_hyphen_matches_as_a_word(client, database_url):
+    """PostgreSQL indexes `DS-1` as 'ds' and '-1' (a signed number): the typed `ds-1` must ask for the
+    same, or the words match nothing and only names holding the exact text are found (`ds-1 boss`: none)."""
+    from .conftest import listing
+
+    await insert(database_url, [
+        listing(1, name="Pedal Boss DS-1 distorsion"), listing(2, name="Boss DS-2 turbo"),
+        listing(3, name="Korg MS-20 mini"), listing(4, name="Boss DS-10 pedal"),
+    ])
+
+    async def names(text: str) -> list[str]:
+        body = await (await client.get("/searchInstrument/", params={"name": text})).json()
+        return [r["name"] for r in body["results"]]
+
+    assert await names("ds-1 boss") == ["Pedal Boss DS-1 distorsion"]  # the words in another order
+    assert await names('"boss ds-1"') == ["Pedal Boss DS-1 distorsion"]  # the phrase
+    assert await names("korg ms-20") == ["Korg MS-20 mini"]
+    # the last word may be unfinished (`ds-10`), as any last word; not `ds-2`
+    assert sorted(await names("boss ds-1")) == ["Boss DS-10 pedal", "Pedal Boss DS-1 distorsion"]
+    body = await (await client.get("/searchInstrument/", params={"name": "ds-1 boss", "highlight": "true"})).json()
+    assert body["results"][0]["name_highlighted"] == "Pedal <mark>Boss</mark> <mark>DS</mark>-<mark>1</mark> distorsion"
 
 
 def test_tsquery_text_quotes_every_lexeme():
