@@ -36,7 +36,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Hashable, Sequence
 
 from aiohttp import web
 
-from . import db, sql
+from . import cache, db, sql
 from .params import ListParams, SearchParams
 from .settings import FACET_CUT_RETRY_S
 
@@ -225,9 +225,12 @@ def plan_rows(plan: Any) -> int:
 
 async def fetch_page(
     pools: Any, params: ListParams, page: sql.Query, *, count_limit: int, timeout: float,
-    memory: PageMemory | None = None, anchor_key: Hashable | None = None,
+    memory: PageMemory | None = None, anchor_key: Hashable | None = None, derived: cache.ResponseCache | None = None,
 ) -> Page:
     """The page's rows and the count of all matches (exact, or estimated above `count_limit`).
+
+    A count under `count_limit` is exact: kept with the values `derived` from the data (until it
+    changes), every page of the same filter reuses it instead of counting again.
 
     The counts are planned with their values, also after a page planned without them (generic_plan:
     a relevance page, whose shape its words' counts chose already): a count's plan depends on them. On
@@ -238,16 +241,25 @@ async def fetch_page(
     """
     offset = (params.page - 1) * params.page_size
 
-    def last(rows: Sequence[db.Record]) -> Page | None:
-        """The last page (or past the end), which counts its matches itself; None: more exist."""
-        return Page(rows, offset + len(rows) if rows else 0, True) if len(rows) <= params.page_size else None
+    async def with_counts(rows: Sequence[db.Record], on_connection: Callable[[Any], Awaitable[Page]]) -> Page:
+        """The page of `rows` with the count of all matches; `on_connection(work)` runs `work` on the
+        connection that counts them, when counting is needed."""
+        if len(rows) <= params.page_size:  # the last page (or past the end): nothing left to count
+            return Page(rows, offset + len(rows) if rows else 0, True)
+        exact_query = sql.list_count(params, EXACT_COUNT_CAP)
+        exact_key = query_key(exact_query)
+        # counted under count_limit since the data last changed, or exactly in the background (for
+        # EXACT_COUNT_TTL_S)
+        exact = derived.recall(("count", exact_key)) if derived is not None else None
+        if exact is None and memory:
+            exact = memory.exact.get(exact_key)
+        if exact is not None:
+            return Page(rows, max(exact, offset + len(rows)), True)
+        return await on_connection(lambda conn: counted(conn, rows, exact_query, exact_key))
 
-    async def page_and_counts(conn) -> Page:
-        rows = await conn.fetch(page.text, *page.args)
-        return last(rows) or await counted(conn, rows)
-
-    async def counted(conn, rows: Sequence[db.Record]) -> Page:
+    async def counted(conn, rows: Sequence[db.Record], exact_query: sql.Query, exact_key: Hashable) -> Page:
         seen = offset + len(rows)  # at least this many match
+        generation = derived.generation if derived is not None else 0  # (kept only if the data did not change meanwhile)
         estimate_query = sql.count_estimate(params)
         estimate_key = query_key(estimate_query)
         estimate = memory.estimates.get(estimate_key) if memory else None
@@ -259,21 +271,21 @@ async def fetch_page(
             count_query = sql.list_count(params, count_limit + 1)
             counted = await conn.fetchval(count_query.text, *count_query.args)
             if counted <= count_limit:
+                if derived is not None:
+                    derived.keep(("count", exact_key), generation, counted)
                 return Page(rows, max(counted, seen), True)
             seen = max(seen, counted)
-        exact_query = sql.list_count(params, EXACT_COUNT_CAP)
-        exact_key = query_key(exact_query)
-        exact = memory.exact.get(exact_key) if memory else None
-        if exact is not None:
-            return Page(rows, max(exact, seen), True)
         if memory:
             memory.count_later(pools, exact_query, exact_key, timeout)
         return Page(rows, max(estimate, seen), False)
 
     if page.generic_plan:
         rows = await db.fetch(pools, page, timeout)
-        result = last(rows) or await db.read(pools, timeout, lambda conn: counted(conn, rows))
+        result = await with_counts(rows, lambda work: db.read(pools, timeout, work))
     else:
+        async def page_and_counts(conn) -> Page:
+            return await with_counts(await conn.fetch(page.text, *page.args), lambda work: work(conn))
+
         result = await db.read(pools, timeout, page_and_counts)
     if memory is not None and anchor_key is not None and result.rows:
         memory.anchors.remember(anchor_key, offset, result.rows[0]["id"])

@@ -57,6 +57,7 @@ async def _fetch_page(request: web.Request, params: ListParams, page_query: sql.
     return await paging.fetch_page(
         request.app[db.READS], params, page_query, count_limit=settings.count_exact_limit,
         timeout=settings.pool_acquire_timeout_s, memory=request.app[paging.PAGE_MEMORY], anchor_key=anchor_key,
+        derived=request.app[cache.RESPONSES],
     )
 
 

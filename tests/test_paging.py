@@ -8,7 +8,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from searchsvc import db, paging, query, sql, sql_words, sql_search
+from searchsvc import cache, db, paging, query, sql, sql_words, sql_search
 from searchsvc.app import create_app
 from searchsvc.params import ListParams, SearchParams
 
@@ -116,6 +116,38 @@ async def test_a_relevance_page_is_counted_with_plans_made_for_the_counts_values
     monkeypatch.setattr(paging, "plan_rows", lambda plan: 1)  # the planner expects few: counted at once
     body = await (await client.get("/searchInstrument/?name=fender&page_size=10")).json()
     assert (body["count"], body["count_exact"]) == (600, True)
+
+
+async def test_a_count_under_the_limit_is_made_once_for_every_page_of_its_filter(
+    aiohttp_client, settings, database_url, monkeypatch,
+):
+    """A capped count that stays under COUNT_EXACT_LIMIT is exact: the worker keeps it with the other
+    values derived from the data, so paging on does not count the same filter again, until the data changes."""
+    from .test_cache import _until
+
+    app = await create_app(settings.model_copy(update={"word_cache_ttl_s": 600}))
+    client = await aiohttp_client(app)
+    await _until(lambda: app[cache.RESPONSES].derived_enabled)
+    await insert(database_url, [listing(n, name=f"Fender Stratocaster {n}") for n in range(35)])
+    capped, list_count = [], sql.list_count
+
+    def counting(params, cap):
+        capped.append(cap)
+        return list_count(params, cap)
+
+    monkeypatch.setattr(sql, "list_count", counting)
+    monkeypatch.setattr(paging, "plan_rows", lambda plan: 35)  # under the limit: counted at once
+
+    async def count(page: int) -> tuple[int, bool]:
+        body = await (await client.get(f"/searchInstrument/?name=fender&page_size=10&page={page}")).json()
+        return body["count"], body["count_exact"]
+
+    assert [await count(page) for page in (1, 2, 3)] == [(35, True)] * 3
+    assert [cap for cap in capped if cap != paging.EXACT_COUNT_CAP] == [1001]  # once, for page 1
+    generation = app[cache.RESPONSES].generation
+    await insert(database_url, [listing(n, name=f"Fender Jazzmaster {n}") for n in range(35, 40)])
+    await _until(lambda: app[cache.RESPONSES].generation > generation)  # the change was heard
+    assert await count(2) == (40, True)
 
 
 async def test_reads_run_with_the_configured_work_mem(aiohttp_client, settings):
