@@ -85,8 +85,9 @@ class Settings(BaseSettings):
         300.0, ge=0, le=86_400,
         description="How long a worker reuses what it looked up about a search's words (lexemes, synonyms, near "
         "spellings, did-you-mean corrections), whatever the page, filters or sort around them, and where the "
-        "windows of a one-word search's deeper pages start (s); any change to the data forgets it at once (0 "
-        "looks the words up for every search and ranks every page from the newest listing).",
+        "windows of a one-word search's deeper pages start, and the counts under COUNT_EXACT_LIMIT its pages made (s); "
+        "any change to the data forgets it at once (0 looks the words up for every search, counts on every page and "
+        "ranks every page from the newest listing).",
     )
     response_cache_max_mb: int = Field(
         64, ge=1, le=65_536, description="Memory each worker gives to cached answers (MiB)."
