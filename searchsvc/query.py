@@ -66,11 +66,11 @@ class SearchText:
 
     def prefix_allowed(self, position: int) -> bool:
         """May plain word number `position` match as the start of a longer word?"""
-        word = self.words[position]
+        word = self.words[position].removeprefix("-")  # a signed number (`ds-1`) is as long as its digits
         if position == len(self.words) - 1 and self.last_is_prefix:
             return len(word) >= LAST_PREFIX_MIN_LENGTH
         # a finished number is exact: "100" must not find 1000 (a price, a model: D-18 vs D-180)
-        return len(word) >= PREFIX_MIN_LENGTH and not word.removeprefix("-").isdigit()
+        return len(word) >= PREFIX_MIN_LENGTH and not word.isdigit()
 
 
 @functools.lru_cache(maxsize=1024)  # a request parses its text in several places (look-up, page, highlights)
