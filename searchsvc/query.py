@@ -163,6 +163,10 @@ class CategoryWords:
     def at_most(self, lexeme: str) -> int:
         return math.ceil(self.shares.get(lexeme, self.floor) * self.listings)
 
+    def listed(self, lexeme: str) -> int:
+        """Listings of the category holding `lexeme` when ANALYZE lists it among the common words; else 0."""
+        return round(self.shares.get(lexeme, 0.0) * self.listings)
+
 
 @dataclass(frozen=True, eq=False)
 class Expansion:

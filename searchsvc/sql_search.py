@@ -564,6 +564,17 @@ def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -
     return tight and bool(bounds) and bounds[0] is not None and bounds[0] >= SPAN_SAFETY * depth
 
 
+def _common_in_category(text: str, within: query.CategoryWords, rows: int) -> bool:
+    """Do ANALYZE's counts of the category's common words (migration 0019) put more than `rows` of
+    its listings in tier `text` (words it does not list count as none)? Then its newest are found by walking the newest listings, as without
+    filters: `moog` in Sintetizadores (11,794 there, under the 12,000 a filtered tier is read whole
+    below at 1M) read all of them and rechecked each for the substring, 125-145 ms; walked 5-13 ms
+    (ops/bench/EXPLAIN.md, session 13). A word the counts do not list (rare there) is read whole
+    from the category's keys as before (`amplificador` in Baterias: 0.6 ms; walked 7)."""
+    listed = tsquery.bound(text, lambda word: None if word.prefix else within.listed(word.lexeme))
+    return listed is not None and listed > rows
+
+
 def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     """Are all the tiers' rows together (at most `any_bound`) few enough to read them in one candidate pass?"""
     return any_bound is not None and any_bound <= small_rows
@@ -648,7 +659,15 @@ def search_page(params: SearchParams) -> Query:
     substring_read = "small" if trigram_selective(params.name) else "probe only"
     substring_tier = tiers is None or not substring_in_words(params)
     bounds, any_bound = _bounds(tiers, within_category(params), windows_depth)
-    tier_reads = ["small" if b is not None and b <= small_rows else "probe" for b in bounds]
+    # with a category alone, a tier the category's own counts call common is walked when the rule
+    # without filters would walk it (its listings are spread over the newest as over the category)
+    within = within_category(params) if [param for param, _, _ in filter_values(params)] == ["category"] else None
+    walk_rows = _small_tier_rows(listings, windows_depth, probe_rows, False) if within is not None else None
+    tier_reads = [
+        "probe" if b is None or b > small_rows or (within is not None and _common_in_category(text, within, walk_rows))
+        else "small"
+        for text, b in zip(tiers.queries if tiers else (), bounds)
+    ]
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
         and _one_pass(any_bound, small_rows)

@@ -146,6 +146,29 @@ def test_a_word_common_in_the_table_but_rare_in_the_category_is_read_from_its_ke
     assert "searchsvc_category_words(category, search_vector) @@" in text
 
 
+@pytest.mark.parametrize("share_in_category, walked", [
+    (0.0118, True),  # `moog` in Sintetizadores: 11,800 there, spread over the newest as over the category
+    (None, False),  # not among the category's common words: few there, read whole from the keys
+    (0.0030, False),  # 3,000 there: reading them costs less than walking to their newest
+])
+def test_a_word_common_in_its_category_is_walked_not_read_whole(share_in_category, walked):
+    """A filtered tier under listings x depth / probe rows (12,000 at 1M) was read whole: `moog` in
+    Sintetizadores read 11,794 listings and rechecked each (125-145 ms; walked 5-13)."""
+    from searchsvc import query, sql_search
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    lexemes = query.WordLexemes(("moog",), ("moog",), ("moog",), (), (), 11_907, 11_907, 11_907, 0)
+    shares = {"yamaha": 0.0378} | ({"moog": share_in_category} if share_in_category else {})
+    expansion = query.Expansion(
+        {"moog": lexemes}, listings, substring_in_words=True, category=query.CategoryWords(shares, 0.0026, listings),
+    )
+    text = sql_search.search_page(SearchParams(name="moog", category="Sintetizadores").with_expansion(expansion)).text
+    assert ("probe AS MATERIALIZED" in text.split("\n    UNION ALL\n")[0]) == walked
+    priced = SearchParams(name="moog", category="Sintetizadores", max_price=500).with_expansion(expansion)
+    assert "probe AS MATERIALIZED" not in sql_search.search_page(priced).text.split("\n    UNION ALL\n")[0]
+
+
 async def test_the_word_look_up_brings_the_category_words_analyze_counted(database_url):
     """The look-up of a search with a category reads the category's common words and their shares
     from the statistics of migration 0019's index (after ANALYZE), and only that category's."""
