@@ -236,16 +236,17 @@ async def fetch_page(
     a relevance page, whose shape its words' counts chose already): a count's plan depends on them. On
     a generic-plan connection the capped count of `guitarra clasica` in Bajos 300-1000 ANDed the price
     index's 395,594 listings to the 336 of its words (129 ms; planned with its values 15 ms; at 1M,
-    ops/bench/EXPLAIN.md, session 13). So such a page's counts take a second connection, of the
-    custom-plan pool; other pages count on their own.
+    ops/bench/EXPLAIN.md, session 13). So such a page's count statements, when one runs (the estimate
+    and exact counts are often remembered), take a connection of the custom-plan pool; other pages
+    count on their own connection.
     """
     offset = (params.page - 1) * params.page_size
 
-    async def with_counts(rows: Sequence[db.Record], on_connection: Callable[[Any], Awaitable[Page]]) -> Page:
-        """The page of `rows` with the count of all matches; `on_connection(work)` runs `work` on the
-        connection that counts them, when counting is needed."""
+    async def with_counts(rows: Sequence[db.Record], value_of: Callable[[sql.Query], Awaitable[Any]]) -> Page:
+        """The page of `rows` with the count of all matches; `value_of(query)` runs a count's statement."""
         if len(rows) <= params.page_size:  # the last page (or past the end): nothing left to count
             return Page(rows, offset + len(rows) if rows else 0, True)
+        seen = offset + len(rows)  # at least this many match
         exact_query = sql.list_count(params, EXACT_COUNT_CAP)
         exact_key = query_key(exact_query)
         # counted under count_limit since the data last changed, or exactly in the background (for
@@ -254,22 +255,17 @@ async def fetch_page(
         if exact is None and memory:
             exact = memory.exact.get(exact_key)
         if exact is not None:
-            return Page(rows, max(exact, offset + len(rows)), True)
-        return await on_connection(lambda conn: counted(conn, rows, exact_query, exact_key))
-
-    async def counted(conn, rows: Sequence[db.Record], exact_query: sql.Query, exact_key: Hashable) -> Page:
-        seen = offset + len(rows)  # at least this many match
+            return Page(rows, max(exact, seen), True)
         generation = derived.generation if derived is not None else 0  # (kept only if the data did not change meanwhile)
         estimate_query = sql.count_estimate(params)
         estimate_key = query_key(estimate_query)
         estimate = memory.estimates.get(estimate_key) if memory else None
         if estimate is None:
-            estimate = plan_rows(await conn.fetchval(estimate_query.text, *estimate_query.args))
+            estimate = plan_rows(await value_of(estimate_query))
             if memory:
                 memory.estimates.put(estimate_key, estimate)
         if estimate <= count_limit:
-            count_query = sql.list_count(params, count_limit + 1)
-            counted = await conn.fetchval(count_query.text, *count_query.args)
+            counted = await value_of(sql.list_count(params, count_limit + 1))
             if counted <= count_limit:
                 if derived is not None:
                     derived.keep(("count", exact_key), generation, counted)
@@ -279,12 +275,13 @@ async def fetch_page(
             memory.count_later(pools, exact_query, exact_key, timeout)
         return Page(rows, max(estimate, seen), False)
 
-    if page.generic_plan:
+    if page.generic_plan:  # each count statement, when one runs, on a custom-plan connection
         rows = await db.fetch(pools, page, timeout)
-        result = await with_counts(rows, lambda work: db.read(pools, timeout, work))
+        result = await with_counts(rows, lambda query: db.fetchval(pools, query, timeout))
     else:
         async def page_and_counts(conn) -> Page:
-            return await with_counts(await conn.fetch(page.text, *page.args), lambda work: work(conn))
+            rows = await conn.fetch(page.text, *page.args)
+            return await with_counts(rows, lambda query: conn.fetchval(query.text, *query.args))
 
         result = await db.read(pools, timeout, page_and_counts)
     if memory is not None and anchor_key is not None and result.rows:
