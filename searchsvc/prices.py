@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .recency import array_values
+from .recency import column_spread
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,7 @@ class PriceStats:
     @functools.cached_property
     def _parsed(self) -> tuple[list[tuple[float, float]], list[float], float]:
         """The most common prices with their shares, the histogram's bounds, and the share each bucket holds."""
-        common_text, shares_text, bounds_text, null_text = self.text.split(";")
-        common = list(zip(array_values(common_text, float), array_values(shares_text, float)))
-        bounds = array_values(bounds_text, float)
-        rest = max(0.0, 1.0 - float(null_text or 0) - sum(share for _, share in common))
-        return common, bounds, rest / (len(bounds) - 1) if len(bounds) > 1 else 0.0
+        return column_spread(self.text, float)
 
     def share(self, low: Decimal | None, high: Decimal | None) -> float:
         """About what share of all listings have a price from `low` to `high` (None: no bound that side)."""

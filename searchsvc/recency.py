@@ -20,6 +20,7 @@ import bisect
 import functools
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Callable
 
 EPOCH = date(2000, 1, 1)
 DAY_MAX = (1 << 16) - 1  # 2179-06-06: later dates share its blocks
@@ -56,12 +57,9 @@ class PublishStats:
     @functools.cached_property
     def _newest_shares(self) -> tuple[list[int], list[float]]:
         """For each date the statistics name (newest first, as ordinals), the share of rows on it or later."""
-        common_text, shares_text, bounds_text, null_text = self.text.split(";")
-        common = sorted(zip(array_values(common_text, _ordinal), array_values(shares_text, float)), reverse=True)
-        bounds = array_values(bounds_text, _ordinal)
-        rest = max(0.0, 1.0 - float(null_text or 0) - sum(share for _, share in common))
+        common, bounds, per_bucket = column_spread(self.text, _ordinal)
+        common.sort(reverse=True)
         buckets = len(bounds) - 1
-        per_bucket = rest / buckets if buckets > 0 else 0.0
         days, shares = [], []
         common_share, next_common = 0.0, 0
         for day in sorted({d for d, _ in common} | set(bounds), reverse=True):
@@ -90,7 +88,18 @@ def _ordinal(text: str) -> int:
     return date.fromisoformat(text).toordinal()
 
 
-def array_values(text: str, parse) -> list:
+def column_spread(text: str, parse: Callable[[str], Any]) -> tuple[list[tuple[Any, float]], list[Any], float]:
+    """A column's statistics as the word look-up reads them (sql_words.COLUMN_STATS_SQL): its most common
+    values with their shares of all rows, the histogram's bounds (`parse`d), and the share of all rows
+    each of the histogram's buckets holds (they split the rows that are neither common nor null evenly)."""
+    common_text, shares_text, bounds_text, null_text = text.split(";")
+    common = list(zip(_array(common_text, parse), _array(shares_text, float)))
+    bounds = _array(bounds_text, parse)
+    rest = max(0.0, 1.0 - float(null_text or 0) - sum(share for _, share in common))
+    return common, bounds, rest / (len(bounds) - 1) if len(bounds) > 1 else 0.0
+
+
+def _array(text: str, parse: Callable[[str], Any]) -> list:
     """The values of a PostgreSQL array's text (`{a,b}`; empty: none)."""
     values = text.strip("{}")
     return [parse(value) for value in values.split(",")] if values else []

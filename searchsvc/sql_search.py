@@ -10,7 +10,7 @@ ops/bench/EXPLAIN.md.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import query, recency, tsquery
 from .params import SearchParams
@@ -609,6 +609,19 @@ def _price_tested(rows: int | None, listings: int | None, share: float | None, r
     return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * PRICE_BITMAP_US
 
 
+class TierRead(NamedTuple):
+    """How search_page reads one tier (or the substring-only matches)."""
+
+    match: str  # the tier's condition on a listing
+    gin_match: str  # the same as its GIN read asks it (the keyed words within a category)
+    gin_filters: str  # the filters of its GIN read (_price_tested: the price by index or by listing)
+    span_filters: str  # the same of its read within a span of days (fewer listings)
+    read: str  # "small", "probe", "span", ... (search_page's templates)
+    walk_min: int = 0  # for a probe: see _walk_min
+    # the placeholders of a tier's span (SPAN_NEWEST_SQL), or of the phrase tier's two (RECENT_PHRASE_SPAN_SQL)
+    spans: tuple[str, ...] = ()
+
+
 def search_page(params: SearchParams) -> Query:
     """One page of name-search results in relevance (or the requested) order.
 
@@ -643,7 +656,8 @@ def search_page(params: SearchParams) -> Query:
     # (match condition, how to read it: "small" through an index, "probe" then the GIN index,
     # "probe only" for a substring too short for the trigram index)
     listings = params.expansion.listings if params.expansion else None
-    filtered = bool(filter_values(params))
+    filter_names = [param for param, _, _ in filter_values(params)]
+    filtered = bool(filter_names)
     price_share = _price_share(params)
 
     def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0) -> str:
@@ -658,10 +672,11 @@ def search_page(params: SearchParams) -> Query:
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
     substring_read = "small" if trigram_selective(params.name) else "probe only"
     substring_tier = tiers is None or not substring_in_words(params)
-    bounds, any_bound = _bounds(tiers, within_category(params), windows_depth)
+    in_category = within_category(params)
+    bounds, any_bound = _bounds(tiers, in_category, windows_depth)
     # with a category alone, a tier the category's own counts call common is walked when the rule
     # without filters would walk it (its listings are spread over the newest as over the category)
-    within = within_category(params) if [param for param, _, _ in filter_values(params)] == ["category"] else None
+    within = in_category if filter_names == ["category"] else None
     walk_rows = _small_tier_rows(listings, windows_depth, probe_rows, False) if within is not None else None
     tier_reads = [
         "probe" if b is None or b > small_rows or (within is not None and _common_in_category(text, within, walk_rows))
@@ -680,11 +695,7 @@ def search_page(params: SearchParams) -> Query:
         and (bounds[0] is None or bounds[0] > min(small_rows, SMALL_TIER_ROWS))
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
-    # (match, the whole condition of its GIN read, the same of its read within a span of days and
-    # that read's filters (span_where, span_filters: fewer listings, _price_tested), read, walk_min:
-    # for a probe, see _walk_min; spans: the placeholders of a tier's span, see SPAN_NEWEST_SQL, or of
-    # the phrase tier's two, see RECENT_PHRASE_SPAN_SQL)
-    matches: list[tuple[str, str, str, str, str, int, tuple[str, ...]]] = []
+    matches: list[TierRead] = []
     # the plain words of a phrase read from its spans (RECENT_PHRASE_SPAN_SQL), and the spans' placeholders
     phrase_words, phrase_spans = None, ()
     for number, (tier_text, bound, read) in enumerate(zip(tier_queries, bounds, tier_reads)):
@@ -722,20 +733,19 @@ def search_page(params: SearchParams) -> Query:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
         # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
-        span_filters = read_filters(bool(keyed), None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings)
-        matches.append((
-            match, f"{gin_match} AND {read_filters(bool(keyed), bound)}", f"{gin_match} AND {span_filters}", span_filters,
-            read, walk_min, spans,
+        span_rows = None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings
+        matches.append(TierRead(
+            match, gin_match, read_filters(bool(keyed), bound), read_filters(bool(keyed), span_rows), read, walk_min, spans,
         ))
     like = any_match = None
     if tiers is None:
         like = bind_next(args, like_pattern(params.name))
         substring = substring_match(like, once=True)
-        matches.append((substring, f"{substring} AND {filters}", "", "", substring_read, 0, ()))
+        matches.append(TierRead(substring, substring, filters, filters, substring_read))
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
-        matches.append((substring, f"{substring} AND {filters}", "", "", substring_read, 0, ()))
+        matches.append(TierRead(substring, substring, filters, filters, substring_read))
     candidates = ""
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
@@ -758,16 +768,17 @@ def search_page(params: SearchParams) -> Query:
         "recent span": "newest AS (SELECT * FROM recent_phrase)", "span words": SPAN_WORDS_NEWEST_SQL,
         "span first": SPAN_FIRST_NEWEST_SQL,
     }
-    for match, gin_where, span_where, span_filters, read, walk_min, spans in matches:
+    for tier in matches:
+        read = tier.read
         probed = read in ("probe", "recent", "span words", "span first")
         if probed and probe_arg is None:
             probe_arg, walk_arg = bind_next(args, probe_rows), bind_next(args, (WALK_FACTOR - 1) * probe_rows)
         if probed or read == "recent span":  # each its own: a lone common word walks whatever its probe found
-            walk_min_arg = bind_next(args, walk_min)
-        span, wide_span, words = (*spans, None, None, None)[:3]
+            walk_min_arg = bind_next(args, tier.walk_min)
+        span, wide_span, words = (*tier.spans, None, None, None)[:3]
         values = dict(
-            columns=RANK_COLUMNS, match=match, gin_where=gin_where, filters=filters, tier_order=TIER_ORDER, p="",
-            span_where=span_where, span_filters=span_filters,
+            columns=RANK_COLUMNS, match=tier.match, gin_where=f"{tier.gin_match} AND {tier.gin_filters}", filters=filters,
+            tier_order=TIER_ORDER, p="", span_where=f"{tier.gin_match} AND {tier.span_filters}", span_filters=tier.span_filters,
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words, walk_factor=WALK_FACTOR,
         )

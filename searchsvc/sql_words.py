@@ -18,6 +18,18 @@ from typing import Awaitable, Callable, Sequence
 from . import query
 from .sql import Query, trigram_selective
 
+# How one column's values spread, as ANALYZE saw them (`column`: a constant of this module): one text,
+# parsed in Python only when a search needs it (SQL casts cost 0.3 ms; recency.column_spread):
+# `{most common values};{their shares};{histogram bounds};null share`. Each column its own subquery:
+# one for both (`attname IN (...)`) read the catalog 0.9 ms longer (ops/bench/EXPLAIN.md, session 13).
+COLUMN_STATS_SQL = """(
+           SELECT format('%s;%s;%s;%s', s.most_common_vals, s.most_common_freqs, s.histogram_bounds, s.null_frac)
+           FROM pg_class AS c
+           JOIN pg_namespace AS n ON n.oid = c.relnamespace
+           JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
+           WHERE c.oid = 'instrument'::regclass AND s.attname = '{column}' AND NOT s.inherited
+       )"""
+
 WORD_EXPANSION_SQL = """
 WITH typed AS MATERIALIZED (
     SELECT t.ord, t.word, t.prefix, t.fuzzy,
@@ -87,24 +99,9 @@ WITH typed AS MATERIALIZED (
 SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k.forgiving_ndoc, k.prefix_words,
        (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'instrument'::regclass) AS listings,
        -- how the publish dates spread, as ANALYZE saw them: where a tier's newest rows start (recency)
-       (
-           -- one text, parsed in Python only when a search's tiers need it (SQL casts cost 0.3 ms):
-           -- `{common dates};{their shares};{histogram bounds};null share`
-           SELECT format('%s;%s;%s;%s', s.most_common_vals, s.most_common_freqs, s.histogram_bounds, s.null_frac)
-           FROM pg_class AS c
-           JOIN pg_namespace AS n ON n.oid = c.relnamespace
-           JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
-           WHERE c.oid = 'instrument'::regclass AND s.attname = 'publish' AND NOT s.inherited
-       ) AS publish_stats,
-       -- how the prices spread (prices.py: how many listings a price range holds), the same way (its own
-       -- subquery: one for both columns, `attname IN (...)`, read the catalog 0.9 ms longer; EXPLAIN.md s13)
-       (
-           SELECT format('%s;%s;%s;%s', s.most_common_vals, s.most_common_freqs, s.histogram_bounds, s.null_frac)
-           FROM pg_class AS c
-           JOIN pg_namespace AS n ON n.oid = c.relnamespace
-           JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname
-           WHERE c.oid = 'instrument'::regclass AND s.attname = 'price' AND NOT s.inherited
-       ) AS price_stats,
+       """ + COLUMN_STATS_SQL.format(column="publish") + """ AS publish_stats,
+       -- how the prices spread: how many listings a price range holds (prices.py)
+       """ + COLUMN_STATS_SQL.format(column="price") + """ AS price_stats,
        (
            SELECT coalesce(json_agg(json_build_object(
                'literal', ARRAY(SELECT lexeme FROM unnest(to_tsvector('searchsvc_simple', s.term)) ORDER BY positions[1]),

@@ -19,6 +19,7 @@ import itertools
 import json
 import statistics
 import time
+from collections import Counter
 from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -76,7 +77,7 @@ def main() -> None:
     n = len(times)
     print(f"{n} searches: median {statistics.median(times):.1f} ms, p90 {times[int(0.9 * n)]:.1f}, "
           f"p99 {times[int(0.99 * n)]:.1f}, max {times[-1]:.1f}; statuses "
-          f"{dict(sorted((s, sum(1 for _, x, _ in results if x == s)) for s in {x for _, x, _ in results}))}")
+          f"{dict(sorted(Counter(status for _, status, _ in results).items()))}")
     for ms, status, qs in sorted(results, reverse=True)[: args.slowest]:
         print(f"{ms:8.1f} ms  {status}  {qs}")
     if args.out:
