@@ -5,13 +5,15 @@ text: `{most common prices};{their shares of all rows};{histogram bounds};null s
 split the other priced rows in equal shares). A search's page decides from that share whether its
 GIN reads AND the price index's bitmap of the range or test the price of each listing they read
 (sql_search._price_tested). Approximate, and never a question of correctness: both give the same
-rows. Pure functions, no I/O.
+rows. And the blocks of prices that cover a range, as migration 0020's index keys them (price_blocks).
+Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -52,3 +54,27 @@ def stats_from_text(text: str | None) -> PriceStats | None:
     """PriceStats from the word look-up's `price_stats` (None: the table was never analyzed); one object
     per worker until the next ANALYZE, as recency.stats_from_text."""
     return PriceStats(text) if text else None
+
+
+# Migration 0020's searchsvc_price_blocks(price): one key per block size, level x 65536 + the whole
+# euros (clamped to [0, PRICE_BLOCK_TOP]) divided by the block's size. Change both together.
+PRICE_BLOCK_SIZES = (10, 100, 1_000, 10_000)  # levels 1, 2, 3, 4
+PRICE_BLOCK_TOP = 99_999
+_LEVEL = 65_536
+
+
+def price_blocks(low: Decimal | None, high: Decimal | None) -> list[int]:
+    """The keys of the fewest aligned blocks that together hold every price from `low` to `high` (None:
+    no bound that side), and prices in the edge blocks beside them: a listing's price blocks overlap
+    them when its whole euros lie in [floor(low), floor(high)]; the exact bounds are tested apart."""
+    first = 0 if low is None else min(max(math.floor(low), 0), PRICE_BLOCK_TOP)
+    last = PRICE_BLOCK_TOP if high is None else min(max(math.floor(high), 0), PRICE_BLOCK_TOP)
+    keys, euro = [], first
+    while euro <= last:  # from the low end, the largest block that starts here and ends by `last`
+        level, size = next(
+            (level, size) for level, size in reversed(list(enumerate(PRICE_BLOCK_SIZES, 1)))
+            if euro % size == 0 and euro + size - 1 <= last or size == PRICE_BLOCK_SIZES[0]
+        )
+        keys.append(level * _LEVEL + euro // size)
+        euro = (euro // size + 1) * size
+    return keys

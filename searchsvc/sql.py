@@ -69,6 +69,9 @@ PRICE_FILTERS = ("min_price", "max_price")
 # The price range as no index answers it, tested on each listing a read finds by other means (a
 # search's GIN reads, when the range holds too many listings for its bitmap to pay: sql_search)
 TESTED_PRICE = {"min_price": "price + 0 >= {}", "max_price": "price + 0 <= {}"}
+# The blocks of prices covering the range (prices.price_blocks), as the words' GIN indexes key each
+# listing's price (migration 0020): asked with the words in the same index scan
+PRICE_BLOCKS_MATCH = "searchsvc_price_blocks(price) && {}::integer[]"
 
 SORTS: dict[str, str] = {
     "id": "id",

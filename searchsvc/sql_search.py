@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from . import query, recency, tsquery
+from . import prices, query, recency, tsquery
 from .params import SearchParams
 from .sql import (
-    LIST_SQL, LISTING_COLUMNS, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS, TIER_ORDER,
-    TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
+    LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
+    TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
     keyed_words, like_pattern, order_by, price_clauses, rare_in_category, search_tiers, substring_in_words,
     substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
 )
@@ -590,6 +590,8 @@ def _one_pass(any_bound: int | None, small_rows: int) -> bool:
 # range's share of the listings (prices.PriceStats; ops/bench/EXPLAIN.md, session 13).
 PRICE_BITMAP_US = 0.14
 LISTING_READ_US = 2.4
+PRICE_BLOCKS_US = 0.02
+PRICE_BLOCKS_ARG = "$price_blocks"  # in a read's filters until search_page binds the blocks (no `$n`: not a parameter)
 FOLDED_RECHECK_US = 8.0
 
 
@@ -601,12 +603,15 @@ def _price_share(params: SearchParams) -> float | None:
     return prices.share(params.min_price, params.max_price)
 
 
-def _price_tested(rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0) -> bool:
+def _price_tested(
+    rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0, range_us: float = PRICE_BITMAP_US,
+) -> bool:
     """Should a GIN read of at most `rows` listings test the price range (`share` of the `listings`)
-    on each listing it reads, rather than AND the price index's bitmap of the range? (see above)"""
+    on each listing it reads, rather than narrow its read by the range at `range_us` a listing in it
+    (the price index's bitmap, or the words' index's price blocks)? (see above)"""
     if rows is None or share is None or not listings:
         return False
-    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * PRICE_BITMAP_US
+    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * range_us
 
 
 class TierRead(NamedTuple):
@@ -660,10 +665,16 @@ def search_page(params: SearchParams) -> Query:
     filtered = bool(filter_names)
     price_share = _price_share(params)
 
-    def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0) -> str:
-        """The filters of a GIN read of at most `rows` listings (_price_tested); `keyed`: its words hold the category."""
-        tested = _price_tested(rows, listings, price_share, recheck_us)
-        return and_all((keyed_clauses if keyed else clauses) + (tested_price if tested else indexed_price))
+    def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0, words_only: bool = True) -> str:
+        """The filters of a GIN read of at most `rows` listings (_price_tested); `keyed`: its words hold
+        the category; `words_only`: the read is the words' index alone, which holds the price blocks."""
+        if not words_only:  # (an OR with the trigram index: the range's bitmap from the price index)
+            tested = _price_tested(rows, listings, price_share, recheck_us, PRICE_BITMAP_US)
+            return and_all((keyed_clauses if keyed else clauses) + (tested_price if tested else indexed_price))
+        price = tested_price
+        if tested_price and not _price_tested(rows, listings, price_share, recheck_us, PRICE_BLOCKS_US):
+            price = [PRICE_BLOCKS_MATCH.format(PRICE_BLOCKS_ARG), *tested_price]  # (bound below if a read uses it)
+        return and_all((keyed_clauses if keyed else clauses) + price)
 
     small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
     one_word = len(query.parse(params.name).words) == 1
@@ -758,7 +769,7 @@ def search_page(params: SearchParams) -> Query:
         # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
         recheck_us = FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
         candidates = CANDIDATES_SQL.format(
-            columns=RANK_COLUMNS, match=match, filters=read_filters(keyed is not None, any_bound, recheck_us),
+            columns=RANK_COLUMNS, match=match, filters=read_filters(keyed is not None, any_bound, recheck_us, like is None),
         )
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
@@ -795,4 +806,6 @@ def search_page(params: SearchParams) -> Query:
         candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(parts),
         limit=limit, offset=offset_arg,
     )
+    if PRICE_BLOCKS_ARG in text:  # (a placeholder no read uses would have no type)
+        text = text.replace(PRICE_BLOCKS_ARG, bind_next(args, prices.price_blocks(params.min_price, params.max_price)))
     return Query(text, tuple(args), generic_plan=True)  # (its counts are planned with their values: paging.fetch_page)

@@ -92,7 +92,7 @@ WITH typed AS MATERIALIZED (
     FROM category_key AS k
     JOIN pg_class AS c ON c.oid = 'instrument'::regclass
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = 'instrument_category_words_idx'
+    JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = 'instrument_category_words_prices_idx'
                       AND s.attname = 'searchsvc_category_words' AND NOT s.inherited
     CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(key, share)
 )

@@ -10,7 +10,7 @@ from searchsvc import query, sql_search
 from searchsvc.params import SearchParams
 from searchsvc.prices import PriceStats
 
-from .conftest import expanded_search, insert, listing
+from .conftest import expanded_search, fetch, insert, listing
 
 
 async def test_the_look_up_knows_what_share_of_the_listings_a_price_range_holds(database_url):
@@ -30,23 +30,69 @@ EVEN = PriceStats("{};{};{" + ",".join(str(100 * i) for i in range(101)) + "};0"
 
 
 @pytest.mark.parametrize("bound, low, high, tested", [
-    (11_433, 500, None, True),  # the range's 950,000 listings' bitmap: 133 ms; 570 reads for nothing: 1.4
+    (11_433, 500, None, True),  # the range's 950,000 listings' blocks: 19 ms; 570 reads for nothing: 1.4
     (1_000, None, 9_000, True),
-    (300_000, None, 50, False),  # 5,000 in the range: 0.7 ms of bitmap against 298,500 reads for nothing
-    (30_000, 100, 1_000, False),  # 90,000 in the range: 12.6 ms of bitmap against 27,300 reads (65 ms)
+    (300_000, None, 50, False),  # 5,000 in the range: 0.1 ms of blocks against 298,500 reads for nothing
+    (30_000, 100, 1_000, False),  # 90,000 in the range: 1.8 ms of blocks against 27,300 reads (65 ms)
 ])
 def test_a_gin_read_tests_the_price_only_when_the_range_holds_more_listings_than_reading_them_costs(bound, low, high, tested):
-    """ANDing the price index's bitmap of the range costs ~0.14 us a listing in it, testing the price
-    of each listing the words give 2.4 us: `pearl` over 500 at 1M (11,433 listings, the range 536,453)
-    took 77 -> 41 ms testing; `bateria` under 200 (56,000 listings, the range 182,000) keeps the bitmap."""
+    """Asking the words' index for the range's price blocks costs ~0.02 us a listing in the range,
+    testing the price of each listing the words give 2.4 us: `fender stratocaster` in 100-500 at 1M
+    (22,597 listings, 1,420 in the range) reads the blocks; a word of few listings tests each."""
     lexemes = query.WordLexemes(("zork",), ("zork",), ("zork",), (), (), bound, bound, bound, 0)
     expansion = query.Expansion({"zork": lexemes}, 1_000_000, substring_in_words=True, prices=EVEN)
     filters = {"min_price": low, "max_price": high}
     text = sql_search.search_page(SearchParams(name="zork", **filters).with_expansion(expansion)).text
-    expected = sql_search._price_tested(bound, 1_000_000, EVEN.share(low, high))
+    expected = sql_search._price_tested(bound, 1_000_000, EVEN.share(low, high), range_us=sql_search.PRICE_BLOCKS_US)
     assert expected == tested
     first_tier = text.split("\n    UNION ALL\n")[0]  # (later tiers hold other listings, read by their own bounds)
-    assert ("price + 0 " in first_tier) == tested
+    # the tier's read through the GIN index tests the exact bounds on the listings it reads (the probe
+    # of the newest listings, when there is one, tests `price >= $n` on those it walks)
+    gin_reads = [line for line in first_tier.splitlines() if "price + 0 " in line]
+    assert gin_reads
+    for line in gin_reads:
+        assert ("searchsvc_price_blocks(price) &&" in line) != tested
+        assert "price >= " not in line and "price <= " not in line  # never the price index's bitmap
+
+
+# prices around every block edge, a cent either side, none, and beyond the blocks' top
+EDGE_PRICES = sorted({
+    Decimal(v) for base in (0, 9, 10, 99, 100, 499, 500, 509, 510, 999, 1000, 2999, 3000, 9999, 10000, 99998, 99999, 100000)
+    for v in (base, base + Decimal("0.01"), base + Decimal("0.99"), max(base - Decimal("0.01"), 0))
+} | {Decimal("250.50"), Decimal("12345.67"), Decimal("99999999.99")})
+
+
+async def test_a_price_ranges_blocks_hold_every_listing_in_the_range_and_little_else(database_url):
+    """The words' index keys each price by migration 0020's searchsvc_price_blocks(); a search asks it
+    for prices.price_blocks() of its range. Every price in the range must be in them (else a listing
+    is lost), and what else is lies in the same blocks of 10 euros as the bounds (then tested apart)."""
+    from searchsvc.prices import PRICE_BLOCK_TOP, price_blocks
+
+    ranges = [(100, 500), (500, None), (None, 200), (1000, 3000), (300, 1000), (Decimal("99.99"), Decimal("100.5")),
+              (0, 0), (9, 10), (12345, 12345), (99999, None), (150000, None), (None, Decimal("0.5")), (7, 99998)]
+    rows = await fetch(
+        database_url,
+        "SELECT p AS price, r AS range, searchsvc_price_blocks(p) && ($2::integer[][])[r:r][1:$3] AS in_blocks "
+        "FROM unnest($1::numeric[]) AS p, generate_series(1, $4) AS r",
+        EDGE_PRICES, *_blocks_matrix([price_blocks(*(None if v is None else Decimal(v) for v in r)) for r in ranges]),
+    )
+    for row in rows:
+        low, high = ranges[row["range"] - 1]
+        price = row["price"]
+        in_range = (low is None or price >= Decimal(low)) and (high is None or price <= Decimal(high))
+        # the whole euros from the low bound's block of 10 to the end of the high bound's
+        first = 0 if low is None else min(int(Decimal(low)), PRICE_BLOCK_TOP) // 10 * 10
+        last = PRICE_BLOCK_TOP if high is None else min(int(Decimal(high)), PRICE_BLOCK_TOP) // 10 * 10 + 9
+        assert row["in_blocks"] == (first <= min(int(price), PRICE_BLOCK_TOP) <= last), (low, high, price)
+        assert not in_range or row["in_blocks"], (low, high, price)
+    assert len(price_blocks(Decimal(100), Decimal(500))) == 5  # 100-199, ..., 400-499 and 500-509
+    assert len(price_blocks(Decimal(500), None)) <= 23
+
+
+def _blocks_matrix(lists: list[list[int]]) -> tuple[list[list[int]], int, int]:
+    """The lists as one rectangular array (padded with a key no price has), its width, its height."""
+    width = max(map(len, lists))
+    return [keys + [-1] * (width - len(keys)) for keys in lists], width, len(lists)
 
 
 @pytest.mark.parametrize("tested", [True, False])
@@ -68,3 +114,33 @@ async def test_both_ways_of_reading_a_price_range_find_the_listings_in_it(aiohtt
         resp = await client.get("/searchInstrument/", params={"name": "pearl", **filters})
         assert resp.status == 200, await resp.text()
         assert {r["link"].rsplit("/", 1)[1] for r in (await resp.json())["results"]} == expected, filters
+
+
+async def test_every_shape_of_search_page_with_a_price_range_is_a_statement_the_database_accepts(database_url):
+    """Each read of a page chooses its own price test, and the blocks are bound only when a read asks
+    for them: a value bound that no read uses has no type and the database refuses the statement
+    (`moog` under 200 at 1M answered 500 so while writing this). Every shape of page, run."""
+    import asyncpg
+
+    from searchsvc import db
+    from searchsvc.settings import Settings
+
+    publish = query.PublishStats("{};{};{2026-01-01,2026-06-01,2026-11-01};0")
+    conn = await asyncpg.connect(database_url, server_settings=db.connection_settings(Settings(database_url=database_url), True))
+    try:
+        for bound in (None, 40, 3_000, 30_000, 300_000):
+            for name in ("zork", "zork blip", "zork-1 blip"):
+                words = {word: query.WordLexemes((word,), (word,), (word,), (), (), bound, bound, bound, 0)
+                         for word in query.parse(name).words}
+                for substring_in_words in (True, False):
+                    expansion = query.Expansion(
+                        words, 1_000_000, substring_in_words=substring_in_words, prices=EVEN, publish=publish,
+                        phrase_listings=None if bound is None else bound // 4,
+                    )
+                    for category in (None, "Teclados"):
+                        for low, high in ((None, 50), (100, 500), (500, None), (9_000, 9_500)):
+                            params = SearchParams(name=name, category=category, min_price=low, max_price=high)
+                            page = sql_search.search_page(params.with_expansion(expansion))
+                            await conn.fetch(page.text, *page.args)  # (raises when a value has no type)
+    finally:
+        await conn.close()
