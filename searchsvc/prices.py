@@ -2,10 +2,9 @@
 
 The word look-up reads pg_stats of instrument.price with the publish dates' (recency.py), as one
 text: `{most common prices};{their shares of all rows};{histogram bounds};null share` (the bounds
-split the other priced rows in equal shares). A search's page decides from that share whether its
-GIN reads AND the price index's bitmap of the range or test the price of each listing they read
-(sql_search._price_tested). Approximate, and never a question of correctness: both give the same
-rows. And the blocks of prices that cover a range, as migration 0020's index keys them (price_blocks).
+split the other priced rows in equal shares). A search's page and count decide from that share
+whether a GIN read of the words narrows its read by the range or tests the price of each listing it
+reads (tested). Approximate, and never a question of correctness: both give the same rows. And the blocks of prices that cover a range, as migration 0020's index keys them (price_blocks).
 Pure functions, no I/O.
 """
 
@@ -54,6 +53,33 @@ def stats_from_text(text: str | None) -> PriceStats | None:
     """PriceStats from the word look-up's `price_stats` (None: the table was never analyzed); one object
     per worker until the next ANALYZE, as recency.stats_from_text."""
     return PriceStats(text) if text else None
+
+
+# A price range in a GIN read of the words: asking the words' index for the range's price blocks
+# (migration 0020) costs ~0.02 us a listing in the range (the blocks' posting lists it decodes beside
+# the words': `fender stratocaster` in 100-500, 2.8 ms more index scan, 73 -> 21 ms of page at 1M);
+# ANDing the price index's bitmap of the range, as a read ORed with the trigram index still does,
+# ~0.14 us (`pearl` over 500: 536,453 listings, 75 ms); testing the price on each listing the words
+# give costs what reading a listing for nothing costs, ~2.4 us (+ its recheck, when the trigram index's
+# lossy pages have it test the folded name and category: sql.words_or_substring). A generic plan cannot
+# weigh them (it knows neither the range nor the words' count), so each read is written for the
+# cheaper, from the words' bound and the range's share of the listings (ops/bench/EXPLAIN.md, sessions
+# 13 and 14).
+PRICE_BLOCKS_US = 0.02
+PRICE_BITMAP_US = 0.14
+LISTING_READ_US = 2.4
+FOLDED_RECHECK_US = 8.0
+
+
+def tested(
+    rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0, range_us: float = PRICE_BLOCKS_US,
+) -> bool:
+    """Should a GIN read of at most `rows` listings test the price range (`share` of the `listings`)
+    on each listing it reads, rather than narrow its read by the range at `range_us` a listing in it
+    (the words' index's price blocks, or the price index's bitmap)? (see above)"""
+    if rows is None or share is None or not listings:
+        return False
+    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * range_us
 
 
 # Migration 0020's searchsvc_price_blocks(price): one key per block size, level x 65536 + the whole

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import query, tsquery
+from . import prices, query, tsquery
 from .params import ListParams, SearchParams
 
 
@@ -185,11 +185,38 @@ def list_page(params: ListParams, start_id: int = FIRST_ID, skip: int | None = N
 
 
 def list_count(params: ListParams, cap: int) -> Query:
-    """How many rows match `params` (list or search), counting no further than `cap`."""
+    """How many rows match `params` (list or search), counting no further than `cap`.
+
+    A search whose match is its words alone counts a price range with its blocks too (migration
+    0020): the words' index then yields the listings of its words in the range's blocks, where the
+    planner ANDed the price index's bitmap of the whole range or read every listing of the words
+    (`guitarra clasica` in Bajos 1000-3000: 105 -> 15 ms at 1M; ops/bench/EXPLAIN.md, session 14).
+    Not with the trigram index's OR (the blocks would be computed for every listing it gives), and
+    not in the estimate: the planner would take the blocks and the bounds for independent conditions.
+    """
     args: list[Any] = []
     where = filtered_where(params, args)
+    if isinstance(params, SearchParams) and _words_only(params) and _counted_by_blocks(params):
+        blocks = prices.price_blocks(params.min_price, params.max_price)
+        where = f"{where} AND {PRICE_BLOCKS_MATCH.format(bind_next(args, blocks))}"
     args.append(cap)
     return Query(COUNT_SQL.format(where=where, cap=f"${len(args)}"), tuple(args))
+
+
+def price_share_of(params: SearchParams) -> float | None:
+    """About what share of all listings the search's price range holds (None: no range, or no statistics)."""
+    stats = params.expansion.prices if params.expansion is not None else None
+    if stats is None or (params.min_price is None and params.max_price is None):
+        return None
+    return stats.share(params.min_price, params.max_price)
+
+
+def _counted_by_blocks(params: SearchParams) -> bool:
+    """Does a count of the search's words ask their index for the price range's blocks (prices.tested)?"""
+    tiers = search_tiers(params)
+    share = price_share_of(params)
+    listings = params.expansion.listings if params.expansion is not None else None
+    return share is not None and tiers is not None and not prices.tested(tiers.any_bound, listings, share)
 
 
 def count_estimate(params: ListParams) -> Query:
@@ -295,6 +322,11 @@ def substring_in_words(params: SearchParams) -> bool:
     return params.expansion is not None and params.expansion.substring_in_words
 
 
+def _words_only(params: SearchParams) -> bool:
+    """Do counts and facets match the search by its words alone (no substring through the trigram index)?"""
+    return search_tiers(params) is not None and (not trigram_selective(params.name) or substring_in_words(params))
+
+
 def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     """What a search matches, for counts and facets: any tier, or the name containing the text; and
     whether that condition holds the category's own (the filters then leave it out).
@@ -322,7 +354,7 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
         keyed = keyed_words(tiers.any_match, category, args)[0]
-    if tiers is not None and (not selective or substring_in_words(params)):
+    if _words_only(params):
         return (keyed, True) if keyed else (TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), False)
     like = bind_next(args, like_pattern(params.name))
     if tiers is None:

@@ -17,7 +17,7 @@ from .params import SearchParams
 from .sql import (
     LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
     TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
-    keyed_words, like_pattern, order_by, price_clauses, rare_in_category, search_tiers, substring_in_words,
+    keyed_words, like_pattern, order_by, price_clauses, price_share_of, rare_in_category, search_tiers, substring_in_words,
     substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
 )
 
@@ -580,38 +580,7 @@ def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     return any_bound is not None and any_bound <= small_rows
 
 
-# A price range in a GIN read: ANDing the price index's bitmap of the range costs ~0.14 us a listing
-# in the range (`pearl` over 500: 536,453 listings, 75 ms at 1M); testing the price on each listing the
-# words' index gives costs what reading a listing for nothing costs, ~2.4 us (+ its recheck, when the
-# trigram index's lossy pages have it test the folded name and category: words_or_substring). The
-# generic plan cannot weigh the two (it knows neither the range nor the words' count) and always
-# ANDed the bitmap: `pearl` over 500 read 11,433 listings' bitmap (2.8 ms) and the range's (75 ms) to
-# save 4,090 reads (10 ms). So each GIN read is written for the cheaper, from the words' bound and the
-# range's share of the listings (prices.PriceStats; ops/bench/EXPLAIN.md, session 13).
-PRICE_BITMAP_US = 0.14
-LISTING_READ_US = 2.4
-PRICE_BLOCKS_US = 0.02
 PRICE_BLOCKS_ARG = "$price_blocks"  # in a read's filters until search_page binds the blocks (no `$n`: not a parameter)
-FOLDED_RECHECK_US = 8.0
-
-
-def _price_share(params: SearchParams) -> float | None:
-    """About what share of all listings the search's price range holds (None: no range, or no statistics)."""
-    prices = params.expansion.prices if params.expansion is not None else None
-    if prices is None or (params.min_price is None and params.max_price is None):
-        return None
-    return prices.share(params.min_price, params.max_price)
-
-
-def _price_tested(
-    rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0, range_us: float = PRICE_BITMAP_US,
-) -> bool:
-    """Should a GIN read of at most `rows` listings test the price range (`share` of the `listings`)
-    on each listing it reads, rather than narrow its read by the range at `range_us` a listing in it
-    (the price index's bitmap, or the words' index's price blocks)? (see above)"""
-    if rows is None or share is None or not listings:
-        return False
-    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * range_us
 
 
 class TierRead(NamedTuple):
@@ -619,7 +588,7 @@ class TierRead(NamedTuple):
 
     match: str  # the tier's condition on a listing
     gin_match: str  # the same as its GIN read asks it (the keyed words within a category)
-    gin_filters: str  # the filters of its GIN read (_price_tested: the price by index or by listing)
+    gin_filters: str  # the filters of its GIN read (prices.tested: the price by its blocks or by listing)
     span_filters: str  # the same of its read within a span of days (fewer listings)
     read: str  # "small", "probe", "span", ... (search_page's templates)
     walk_min: int = 0  # for a probe: see _walk_min
@@ -663,16 +632,16 @@ def search_page(params: SearchParams) -> Query:
     listings = params.expansion.listings if params.expansion else None
     filter_names = [param for param, _, _ in filter_values(params)]
     filtered = bool(filter_names)
-    price_share = _price_share(params)
+    price_share = price_share_of(params)
 
     def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0, words_only: bool = True) -> str:
-        """The filters of a GIN read of at most `rows` listings (_price_tested); `keyed`: its words hold
+        """The filters of a GIN read of at most `rows` listings (prices.tested); `keyed`: its words hold
         the category; `words_only`: the read is the words' index alone, which holds the price blocks."""
         if not words_only:  # (an OR with the trigram index: the range's bitmap from the price index)
-            tested = _price_tested(rows, listings, price_share, recheck_us, PRICE_BITMAP_US)
+            tested = prices.tested(rows, listings, price_share, recheck_us, prices.PRICE_BITMAP_US)
             return and_all((keyed_clauses if keyed else clauses) + (tested_price if tested else indexed_price))
         price = tested_price
-        if tested_price and not _price_tested(rows, listings, price_share, recheck_us, PRICE_BLOCKS_US):
+        if tested_price and not prices.tested(rows, listings, price_share, recheck_us):
             price = [PRICE_BLOCKS_MATCH.format(PRICE_BLOCKS_ARG), *tested_price]  # (bound below if a read uses it)
         return and_all((keyed_clauses if keyed else clauses) + price)
 
@@ -767,7 +736,7 @@ def search_page(params: SearchParams) -> Query:
             words = keyed[0]
         match = words if like is None else words_or_substring(words, like, category if keyed else None, once=True)
         # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
-        recheck_us = FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
+        recheck_us = prices.FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
         candidates = CANDIDATES_SQL.format(
             columns=RANK_COLUMNS, match=match, filters=read_filters(keyed is not None, any_bound, recheck_us, like is None),
         )

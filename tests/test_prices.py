@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from searchsvc import query, sql_search
+from searchsvc import prices, query, sql_search
 from searchsvc.params import SearchParams
 from searchsvc.prices import PriceStats
 
@@ -43,7 +43,7 @@ def test_a_gin_read_tests_the_price_only_when_the_range_holds_more_listings_than
     expansion = query.Expansion({"zork": lexemes}, 1_000_000, substring_in_words=True, prices=EVEN)
     filters = {"min_price": low, "max_price": high}
     text = sql_search.search_page(SearchParams(name="zork", **filters).with_expansion(expansion)).text
-    expected = sql_search._price_tested(bound, 1_000_000, EVEN.share(low, high), range_us=sql_search.PRICE_BLOCKS_US)
+    expected = prices.tested(bound, 1_000_000, EVEN.share(low, high))
     assert expected == tested
     first_tier = text.split("\n    UNION ALL\n")[0]  # (later tiers hold other listings, read by their own bounds)
     # the tier's read through the GIN index tests the exact bounds on the listings it reads (the probe
@@ -101,9 +101,9 @@ async def test_both_ways_of_reading_a_price_range_find_the_listings_in_it(aiohtt
     from searchsvc.settings import Settings
 
     names = ["Pearl Export", "Pearl Roadshow", "Bateria Pearl", "Tama Pearl", "Pearl", "Pearlman"]
-    prices = [Decimal(p) for p in ("99.99", "100", "250.50", "500", "500.01", "300")]
-    await insert(database_url, [listing(n, name=name, price=price) for n, (name, price) in enumerate(zip(names, prices))])
-    monkeypatch.setattr(sql_search, "_price_tested", lambda *_: tested)
+    listed = [Decimal(p) for p in ("99.99", "100", "250.50", "500", "500.01", "300")]
+    await insert(database_url, [listing(n, name=name, price=price) for n, (name, price) in enumerate(zip(names, listed))])
+    monkeypatch.setattr(prices, "tested", lambda *_: tested)
     monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)  # read through the GIN index
     client = await aiohttp_client(await create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2)))
     for filters, expected in [
@@ -144,3 +144,28 @@ async def test_every_shape_of_search_page_with_a_price_range_is_a_statement_the_
                             await conn.fetch(page.text, *page.args)  # (raises when a value has no type)
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("tested", [True, False])
+async def test_a_search_counts_the_listings_in_its_price_range_either_way(aiohttp_client, database_url, monkeypatch, tested):
+    """The count of a search's words within a range (sql.list_count) asks their index for the range's
+    blocks too, unless testing each listing costs less: both count the same listings, edges included."""
+    from searchsvc import sql
+    from searchsvc.app import create_app
+    from searchsvc.settings import Settings
+
+    listed = [Decimal(p) for p in ("99.99", "100", "109.99", "250.50", "500", "500.01", "9999", "100000")] + [None]
+    await insert(database_url, [listing(n, name=f"Roland Juno {n}", price=price) for n, price in enumerate(listed)])
+    monkeypatch.setattr(prices, "tested", lambda *_: tested)
+    client = await aiohttp_client(await create_app(Settings(
+        database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0, count_estimate_ttl_s=0,
+    )))
+    for low, high in [("100", "500"), ("500", None), (None, "100"), ("9999", None), ("110", "250")]:
+        expected = sum(1 for p in listed if p is not None and (low is None or p >= Decimal(low)) and (high is None or p <= Decimal(high)))
+        filters = {key: value for key, value in (("minPrice", low), ("maxPrice", high)) if value is not None}
+        params = (await expanded_search(database_url, "juno", **filters))
+        assert ("searchsvc_price_blocks" in sql.list_count(params, 1001).text) != tested
+        resp = await client.get("/searchInstrument/", params={"name": "juno", "page_size": "1", **filters})
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+        assert (body["count"], body["count_exact"]) == (expected, True), (low, high)
