@@ -55,31 +55,26 @@ def stats_from_text(text: str | None) -> PriceStats | None:
     return PriceStats(text) if text else None
 
 
-# A price range in a GIN read of the words: asking the words' index for the range's price blocks
-# (migration 0020) costs ~0.02 us a listing in the range (the blocks' posting lists it decodes beside
-# the words': `fender stratocaster` in 100-500, 2.8 ms more index scan, 73 -> 21 ms of page at 1M);
-# ANDing the price index's bitmap of the range, as a read ORed with the trigram index still does,
-# ~0.14 us (`pearl` over 500: 536,453 listings, 75 ms); testing the price on each listing the words
-# give costs what reading a listing for nothing costs, ~2.4 us (+ its recheck, when the trigram index's
-# lossy pages have it test the folded name and category: sql.words_or_substring). A generic plan cannot
-# weigh them (it knows neither the range nor the words' count), so each read is written for the
-# cheaper, from the words' bound and the range's share of the listings (ops/bench/EXPLAIN.md, sessions
-# 13 and 14).
+# A price range in a GIN read: asking the index for the range's price blocks (migrations 0020-0021)
+# costs ~0.02 us a listing in the range (the blocks' posting lists it decodes beside the words' or
+# trigrams': `fender stratocaster` in 100-500, 2.8 ms more index scan, 73 -> 21 ms of page at 1M; the
+# price index's bitmap of the range, which reads ANDed before, ~0.14 us: `pearl` over 500, 536,453
+# listings, 75 ms); testing the price on each listing the index gives costs what reading a listing
+# for nothing costs, ~2.4 us (+ its recheck, when the trigram index's lossy pages have it test the
+# folded name and category: sql.words_or_substring). A generic plan cannot weigh them (it knows
+# neither the range nor the words' count), so each read is written for the cheaper, from the words'
+# bound and the range's share of the listings (ops/bench/EXPLAIN.md, sessions 13 and 14).
 PRICE_BLOCKS_US = 0.02
-PRICE_BITMAP_US = 0.14
 LISTING_READ_US = 2.4
 FOLDED_RECHECK_US = 8.0
 
 
-def tested(
-    rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0, range_us: float = PRICE_BLOCKS_US,
-) -> bool:
+def tested(rows: int | None, listings: int | None, share: float | None, recheck_us: float = 0.0) -> bool:
     """Should a GIN read of at most `rows` listings test the price range (`share` of the `listings`)
-    on each listing it reads, rather than narrow its read by the range at `range_us` a listing in it
-    (the words' index's price blocks, or the price index's bitmap)? (see above)"""
+    on each listing it reads, rather than ask its index for the range's blocks? (see above)"""
     if rows is None or share is None or not listings:
         return False
-    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * range_us
+    return rows * (1.0 - share) * (LISTING_READ_US + recheck_us) < share * listings * PRICE_BLOCKS_US
 
 
 # Migration 0020's searchsvc_price_blocks(price): one key per block size, level x 65536 + the whole

@@ -187,18 +187,15 @@ def list_page(params: ListParams, start_id: int = FIRST_ID, skip: int | None = N
 def list_count(params: ListParams, cap: int) -> Query:
     """How many rows match `params` (list or search), counting no further than `cap`.
 
-    A search whose match is its words alone counts a price range with its blocks too (migration
-    0020): the words' index then yields the listings of its words in the range's blocks, where the
-    planner ANDed the price index's bitmap of the whole range or read every listing of the words
-    (`guitarra clasica` in Bajos 1000-3000: 105 -> 15 ms at 1M; ops/bench/EXPLAIN.md, session 14).
-    Not with the trigram index's OR (the blocks would be computed for every listing it gives), and
-    not in the estimate: the planner would take the blocks and the bounds for independent conditions.
+    A search counts a price range with its blocks too (migrations 0020-0021), unless testing each
+    listing costs less: its words' index (and trigram index) then yields the listings in the range's
+    blocks, where the planner ANDed the price index's bitmap of the whole range or read every listing
+    of the words (`guitarra clasica` in Bajos 1000-3000: 105 -> 15 ms at 1M; ops/bench/EXPLAIN.md,
+    session 14). Not in the estimate: the planner would take the blocks and the bounds for
+    independent conditions.
     """
     args: list[Any] = []
-    where = filtered_where(params, args)
-    if isinstance(params, SearchParams) and _words_only(params) and _counted_by_blocks(params):
-        blocks = prices.price_blocks(params.min_price, params.max_price)
-        where = f"{where} AND {PRICE_BLOCKS_MATCH.format(bind_next(args, blocks))}"
+    where = filtered_where(params, args, blocks=True)
     args.append(cap)
     return Query(COUNT_SQL.format(where=where, cap=f"${len(args)}"), tuple(args))
 
@@ -212,11 +209,11 @@ def price_share_of(params: SearchParams) -> float | None:
 
 
 def _counted_by_blocks(params: SearchParams) -> bool:
-    """Does a count of the search's words ask their index for the price range's blocks (prices.tested)?"""
+    """Does a count of the search ask its indexes for the price range's blocks (prices.tested)?"""
     tiers = search_tiers(params)
     share = price_share_of(params)
     listings = params.expansion.listings if params.expansion is not None else None
-    return share is not None and tiers is not None and not prices.tested(tiers.any_bound, listings, share)
+    return share is not None and not prices.tested(tiers.any_bound if tiers else None, listings, share)
 
 
 def count_estimate(params: ListParams) -> Query:
@@ -282,17 +279,19 @@ CATEGORY_WORDS_MATCH = "searchsvc_category_words(category, search_vector) @@ {qu
 CATEGORY_QUERY = "searchsvc_category_query({category}, {tsquery}::tsquery)"
 
 
-def words_or_substring(words: str, like: str, category: str | None = None, once: bool = False) -> str:
+def words_or_substring(words: str, like: str, category: str | None = None, once: bool = False, blocks: str | None = None) -> str:
     """`words` or the name holding the text (`like`); `category`: the words are keyed by it (they
-    hold its condition), so a name holding the text must be of it too.
+    hold its condition), so a name holding the text must be of it too; `blocks`: a price range's
+    blocks (PRICE_BLOCKS_MATCH), asked by each arm of the OR from its own index (migrations 0020-0021).
 
     A bitmap read of the two rechecks every listing on a page the trigram index gave (it is lossy),
     testing the arms in the order written: the cheaper first. Keyed words cost 13-25 us a listing
     to test (they are computed from the stored words), the substring 4-8 (folding name and
     category); stored words 0.3 (ops/bench/EXPLAIN.md, session 13)."""
+    within = "" if blocks is None else f" AND {blocks}"
     if category is None:
-        return f"({words} OR {substring_match(like, once)})"
-    return f"(({substring_match(like, once)} AND {category_clause(category, once)}) OR {words})"
+        return f"(({words}{within}) OR ({substring_match(like, once)}{within}))" if blocks else f"({words} OR {substring_match(like, once)})"
+    return f"(({substring_match(like, once)} AND {category_clause(category, once)}{within}) OR ({words}{within}))"
 
 
 def within_category(params: SearchParams) -> query.CategoryWords | None:
@@ -327,7 +326,7 @@ def _words_only(params: SearchParams) -> bool:
     return search_tiers(params) is not None and (not trigram_selective(params.name) or substring_in_words(params))
 
 
-def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
+def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -> tuple[str, bool]:
     """What a search matches, for counts and facets: any tier, or the name containing the text; and
     whether that condition holds the category's own (the filters then leave it out).
 
@@ -354,19 +353,23 @@ def _search_match(params: SearchParams, args: list[Any]) -> tuple[str, bool]:
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
         keyed = keyed_words(tiers.any_match, category, args)[0]
+    def price_blocks() -> str | None:  # (bound where a branch uses them)
+        return PRICE_BLOCKS_MATCH.format(bind_next(args, prices.price_blocks(params.min_price, params.max_price))) if blocks else None
+
     if _words_only(params):
-        return (keyed, True) if keyed else (TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), False)
+        match, holds = (keyed, True) if keyed else (TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), False)
+        return (match if not blocks else f"{match} AND {price_blocks()}"), holds
     like = bind_next(args, like_pattern(params.name))
     if tiers is None:
         if not selective:
             return NEWEST_SUBSTRING_MATCH.format(substring=substring_match(like), rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
-        return substring_match(like), False
+        return (substring_match(like) if not blocks else f"{substring_match(like)} AND {price_blocks()}"), False
     if keyed:
-        return words_or_substring(keyed, like, category), True
-    return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like), False
+        return words_or_substring(keyed, like, category, blocks=price_blocks()), True
+    return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like, blocks=price_blocks()), False
 
 
-def filtered_where(params: ListParams, args: list[Any], ordered: bool = False) -> str:
+def filtered_where(params: ListParams, args: list[Any], ordered: bool = False, blocks: bool = False) -> str:
     """The whole WHERE condition of a list or search request (text match and filters).
 
     Facets and counts reuse it so they always agree with the page. `ordered`: for a page in another
@@ -374,10 +377,11 @@ def filtered_where(params: ListParams, args: list[Any], ordered: bool = False) -
     listing: the words and the category are then also tested as they are stored, which costs less
     than the keyed words and comes first (cheaper conditions run first; `korg` in Teclados by date:
     20 ms, the keyed words alone 91), where counts keep only the keyed words (they estimate alone).
+    `blocks`: a search's indexes are also asked for its price range's blocks (list_count).
     """
     clauses, skip = [], ()
     if isinstance(params, SearchParams):
-        match, holds_category = _search_match(params, args)
+        match, holds_category = _search_match(params, args, blocks and _counted_by_blocks(params))
         if holds_category and ordered:
             match, holds_category = f"{match} AND {TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).any_match))}", False
         clauses.append(match)

@@ -634,16 +634,17 @@ def search_page(params: SearchParams) -> Query:
     filtered = bool(filter_names)
     price_share = price_share_of(params)
 
-    def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0, words_only: bool = True) -> str:
-        """The filters of a GIN read of at most `rows` listings (prices.tested); `keyed`: its words hold
-        the category; `words_only`: the read is the words' index alone, which holds the price blocks."""
-        if not words_only:  # (an OR with the trigram index: the range's bitmap from the price index)
-            tested = prices.tested(rows, listings, price_share, recheck_us, prices.PRICE_BITMAP_US)
-            return and_all((keyed_clauses if keyed else clauses) + (tested_price if tested else indexed_price))
-        price = tested_price
-        if tested_price and not prices.tested(rows, listings, price_share, recheck_us):
-            price = [PRICE_BLOCKS_MATCH.format(PRICE_BLOCKS_ARG), *tested_price]  # (bound below if a read uses it)
-        return and_all((keyed_clauses if keyed else clauses) + price)
+    def read_blocks(rows: int | None, recheck_us: float = 0.0) -> str | None:
+        """The price range's blocks a GIN read of at most `rows` listings asks its index for, beside
+        testing the bounds on each listing it reads (None: the test alone costs less, prices.tested)."""
+        if not tested_price or prices.tested(rows, listings, price_share, recheck_us):
+            return None
+        return PRICE_BLOCKS_MATCH.format(PRICE_BLOCKS_ARG)  # (bound below if a read uses it)
+
+    def read_filters(keyed: bool, rows: int | None, recheck_us: float = 0.0) -> str:
+        """The filters of a GIN read of at most `rows` listings; `keyed`: its words hold the category."""
+        blocks = read_blocks(rows, recheck_us)
+        return and_all((keyed_clauses if keyed else clauses) + ([blocks] if blocks else []) + tested_price)
 
     small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
     one_word = len(query.parse(params.name).words) == 1
@@ -721,11 +722,11 @@ def search_page(params: SearchParams) -> Query:
     if tiers is None:
         like = bind_next(args, like_pattern(params.name))
         substring = substring_match(like, once=True)
-        matches.append(TierRead(substring, substring, filters, filters, substring_read))
+        matches.append(TierRead(substring, substring, read_filters(False, None), filters, substring_read))
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
-        matches.append(TierRead(substring, substring, filters, filters, substring_read))
+        matches.append(TierRead(substring, substring, read_filters(False, None), filters, substring_read))
     candidates = ""
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
@@ -734,12 +735,15 @@ def search_page(params: SearchParams) -> Query:
             words = TSQUERY_MATCH.format(tsquery=any_match or bind_next(args, tiers.any_match))
         else:
             words = keyed[0]
-        match = words if like is None else words_or_substring(words, like, category if keyed else None, once=True)
         # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
         recheck_us = prices.FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
-        candidates = CANDIDATES_SQL.format(
-            columns=RANK_COLUMNS, match=match, filters=read_filters(keyed is not None, any_bound, recheck_us, like is None),
-        )
+        if like is None:
+            match, read = words, read_filters(keyed is not None, any_bound, recheck_us)
+        else:  # each arm of the OR asks its own index for the range's blocks
+            blocks = read_blocks(any_bound, recheck_us)
+            match = words_or_substring(words, like, category if keyed else None, once=True, blocks=blocks)
+            read = and_all((keyed_clauses if keyed else clauses) + tested_price)
+        candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=read)
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {

@@ -100,7 +100,7 @@ async def test_both_ways_of_reading_a_price_range_find_the_listings_in_it(aiohtt
     from searchsvc.app import create_app
     from searchsvc.settings import Settings
 
-    names = ["Pearl Export", "Pearl Roadshow", "Bateria Pearl", "Tama Pearl", "Pearl", "Pearlman"]
+    names = ["Pearl Export", "Pearl Roadshow", "Bateria Pearl", "Tama Pearl", "Pearl", "Superpearl"]  # (the last: its substring)
     listed = [Decimal(p) for p in ("99.99", "100", "250.50", "500", "500.01", "300")]
     await insert(database_url, [listing(n, name=name, price=price) for n, (name, price) in enumerate(zip(names, listed))])
     monkeypatch.setattr(prices, "tested", lambda *_: tested)
@@ -148,14 +148,18 @@ async def test_every_shape_of_search_page_with_a_price_range_is_a_statement_the_
 
 @pytest.mark.parametrize("tested", [True, False])
 async def test_a_search_counts_the_listings_in_its_price_range_either_way(aiohttp_client, database_url, monkeypatch, tested):
-    """The count of a search's words within a range (sql.list_count) asks their index for the range's
-    blocks too, unless testing each listing costs less: both count the same listings, edges included."""
+    """The count of a search within a range (sql.list_count) asks its indexes (the words', and the
+    trigram index for names holding the text) for the range's blocks too, unless testing each listing
+    costs less: both count the same listings, edges included."""
     from searchsvc import sql
     from searchsvc.app import create_app
     from searchsvc.settings import Settings
 
     listed = [Decimal(p) for p in ("99.99", "100", "109.99", "250.50", "500", "500.01", "9999", "100000")] + [None]
-    await insert(database_url, [listing(n, name=f"Roland Juno {n}", price=price) for n, price in enumerate(listed)])
+    names = [f"Roland Juno {n}" for n in range(len(listed) - 1)] + ["Roland Superjuno"]  # (found by its name's substring)
+    listed[-1] = Decimal("250")
+    await insert(database_url, [listing(n, name=name, price=price) for n, (name, price) in enumerate(zip(names, listed))])
+    await insert(database_url, [listing(len(listed), name="Roland Juno sin precio", price=None)])
     monkeypatch.setattr(prices, "tested", lambda *_: tested)
     client = await aiohttp_client(await create_app(Settings(
         database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0, count_estimate_ttl_s=0,
