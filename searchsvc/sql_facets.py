@@ -81,7 +81,7 @@ def value_counts(params: ListParams, facet: str) -> Query:
     if _rollup_answers(others):
         where = " AND ".join(where_clauses(others, args)) or "TRUE"
         return Query(ROLLUP_COUNTS_SQL.format(column=column, where=where, limit=FACET_LIMIT), tuple(args))
-    where = filtered_where(others, args)
+    where = filtered_where(others, args, blocks=True)
     return Query(VALUE_COUNTS_SQL.format(column=column, where=where, limit=FACET_LIMIT), tuple(args))
 
 
@@ -107,7 +107,7 @@ def both_counts(params: ListParams) -> Query | None:
     if _rollup_answers(params):
         return None  # the rollup answers each in a few milliseconds
     args: list[Any] = []
-    where = filtered_where(params, args)
+    where = filtered_where(params, args, blocks=True)
     return Query(BOTH_COUNTS_SQL.format(where=where, limit=FACET_LIMIT), tuple(args))
 
 

@@ -148,9 +148,9 @@ async def test_every_shape_of_search_page_with_a_price_range_is_a_statement_the_
 
 @pytest.mark.parametrize("tested", [True, False])
 async def test_a_search_counts_the_listings_in_its_price_range_either_way(aiohttp_client, database_url, monkeypatch, tested):
-    """The count of a search within a range (sql.list_count) asks its indexes (the words', and the
-    trigram index for names holding the text) for the range's blocks too, unless testing each listing
-    costs less: both count the same listings, edges included."""
+    """The count of a search within a range (sql.list_count), and its facets, ask its indexes (the
+    words', and the trigram index for names holding the text) for the range's blocks too, unless
+    testing each listing costs less: both count the same listings, edges included."""
     from searchsvc import sql
     from searchsvc.app import create_app
     from searchsvc.settings import Settings
@@ -169,7 +169,8 @@ async def test_a_search_counts_the_listings_in_its_price_range_either_way(aiohtt
         filters = {key: value for key, value in (("minPrice", low), ("maxPrice", high)) if value is not None}
         params = (await expanded_search(database_url, "juno", **filters))
         assert ("searchsvc_price_blocks" in sql.list_count(params, 1001).text) != tested
-        resp = await client.get("/searchInstrument/", params={"name": "juno", "page_size": "1", **filters})
+        resp = await client.get("/searchInstrument/", params={"name": "juno", "page_size": "1", "facets": "category", **filters})
         assert resp.status == 200, await resp.text()
         body = await resp.json()
         assert (body["count"], body["count_exact"]) == (expected, True), (low, high)
+        assert body["facets"]["category"] == [{"value": "guitarras", "count": expected}], (low, high)  # (the same way)
