@@ -2,10 +2,10 @@
 
 The word look-up reads pg_stats of instrument.price with the publish dates' (recency.py), as one
 text: `{most common prices};{their shares of all rows};{histogram bounds};null share` (the bounds
-split the other priced rows in equal shares). A search's page and count decide from that share
-whether a GIN read of the words narrows its read by the range or tests the price of each listing it
-reads (tested). Approximate, and never a question of correctness: both give the same rows. And the blocks of prices that cover a range, as migration 0020's index keys them (price_blocks).
-Pure functions, no I/O.
+split the other priced rows in equal shares). A search's page, counts and facets decide from that
+share whether a GIN read asks its index for the blocks of prices covering the range (price_blocks, as
+migrations 0020-0021 key them) or tests the price of each listing it reads (tested). Approximate, and
+never a question of correctness: both give the same rows. Pure functions, no I/O.
 """
 
 from __future__ import annotations

@@ -67,10 +67,10 @@ FILTERS: tuple[tuple[str, str | None], ...] = (
 NOT_EXPIRED = "(expiration IS NULL OR expiration >= CURRENT_DATE)"
 PRICE_FILTERS = ("min_price", "max_price")
 # The price range as no index answers it, tested on each listing a read finds by other means (a
-# search's GIN reads, when the range holds too many listings for its bitmap to pay: sql_search)
+# search's GIN reads: alone, or beside the range's blocks, prices.tested)
 TESTED_PRICE = {"min_price": "price + 0 >= {}", "max_price": "price + 0 <= {}"}
-# The blocks of prices covering the range (prices.price_blocks), as the words' GIN indexes key each
-# listing's price (migration 0020): asked with the words in the same index scan
+# The blocks of prices covering the range (prices.price_blocks), as the search's GIN indexes (words,
+# keyed words, trigrams) key each listing's price (migrations 0020-0021): asked in the same index scan
 PRICE_BLOCKS_MATCH = "searchsvc_price_blocks(price) && {}::integer[]"
 
 SORTS: dict[str, str] = {
@@ -290,7 +290,7 @@ def words_or_substring(words: str, like: str, category: str | None = None, once:
     category); stored words 0.3 (ops/bench/EXPLAIN.md, session 13)."""
     within = "" if blocks is None else f" AND {blocks}"
     if category is None:
-        return f"(({words}{within}) OR ({substring_match(like, once)}{within}))" if blocks else f"({words} OR {substring_match(like, once)})"
+        return f"(({words}{within}) OR ({substring_match(like, once)}{within}))"
     return f"(({substring_match(like, once)} AND {category_clause(category, once)}{within}) OR ({words}{within}))"
 
 
@@ -337,7 +337,8 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     With a category, words that are plain words (no phrase, weight or exclusion) are counted
     within it (CATEGORY_WORDS_MATCH): one index key each, whose statistics also give the planner's
     estimate per category, where the words' share times the category's share assumed the brand as
-    common in every category (`fender` in Teclados: 17,048 estimated, none there).
+    common in every category (`fender` in Teclados: 17,048 estimated, none there). `blocks`: each
+    index read also asks for the price range's blocks (list_count).
     """
     tiers = search_tiers(params)
     selective = trigram_selective(params.name)
@@ -353,7 +354,8 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
         keyed = keyed_words(tiers.any_match, category, args)[0]
-    def price_blocks() -> str | None:  # (bound where a branch uses them)
+
+    def price_blocks() -> str | None:  # (`blocks`: the range's blocks, bound where a branch uses them)
         return PRICE_BLOCKS_MATCH.format(bind_next(args, prices.price_blocks(params.min_price, params.max_price))) if blocks else None
 
     if _words_only(params):
