@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from . import prices, query, tsquery
 from .params import ListParams, SearchParams
@@ -32,6 +32,20 @@ class Query:
     text: str
     args: tuple[Any, ...] = ()
     generic_plan: bool = False  # run on connections that plan it once, without its values: see above
+    # a shorter statement to try first, whose rows are this one's when it gives a full page (a search
+    # page's first tier alone: sql_search.search_page)
+    first_try: "Query | None" = None
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)\b")
+
+
+def only_used(text: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    """A statement cut from a larger one (`text` holds some of its placeholders): its placeholders
+    renumbered in order, and the values they use (a value no placeholder uses would have no type)."""
+    used = sorted({int(number) for number in _PLACEHOLDER.findall(text)})
+    new_number = {old: new for new, old in enumerate(used, 1)}
+    return _PLACEHOLDER.sub(lambda m: f"${new_number[int(m.group(1))]}", text), tuple(args[n - 1] for n in used)
 
 
 LISTING_COLUMNS = "id, name, price, link, image, location, category, expiration, publish, website"

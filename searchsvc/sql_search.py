@@ -17,8 +17,8 @@ from .params import SearchParams
 from .sql import (
     LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
     TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
-    keyed_words, like_pattern, order_by, price_clauses, price_share_of, rare_in_category, search_tiers, substring_in_words,
-    substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
+    keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category, search_tiers,
+    substring_in_words, substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
 )
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
@@ -564,6 +564,25 @@ def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -
     return tight and bool(bounds) and bounds[0] is not None and bounds[0] >= SPAN_SAFETY * depth
 
 
+# A statement of several tiers costs the executor's start-up of every tier's plan, run or not: 0.3-0.5
+# ms of postgres for two words whose phrase tier fills the page (`fender stratocaster` at 1M: 1.62 ->
+# 1.17 ms with the phrase tier alone, a fifth of the database's CPU for that search). Of the locust
+# users' searches without filters, every one whose phrase search_suggestion counts in 1,000+ listings,
+# and its words as many, filled page 1 from its phrase tier among the newest (EXPLAIN.md, session 14).
+FIRST_TRY_PHRASE_LISTINGS = 1_000
+
+
+def _phrase_fills(params: SearchParams, recent_phrase: bool, bounds: tuple[int | None, ...]) -> bool:
+    """Is the phrase tier, read among the newest listings without filters (`recent_phrase`), expected
+    to fill page 1 by itself? Then the page tries it alone first (Query.first_try; views), and runs
+    the whole statement only when it falls short (the same rows either way: the tiers come in order)."""
+    phrase = params.expansion.phrase_listings if params.expansion is not None else None
+    return (
+        recent_phrase and params.page == 1 and phrase is not None and phrase >= FIRST_TRY_PHRASE_LISTINGS
+        and bool(bounds) and bounds[0] is not None and bounds[0] >= FIRST_TRY_PHRASE_LISTINGS
+    )
+
+
 def _common_in_category(text: str, within: query.CategoryWords, rows: int) -> bool:
     """Do ANALYZE's counts of the category's common words (migration 0019) put more than `rows` of
     its listings in tier `text` (words it does not list count as none)? Then its newest are found by walking the newest listings, as without
@@ -775,10 +794,15 @@ def search_page(params: SearchParams) -> Query:
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,
         ))
-    text = SEARCH_TIERS_SQL.format(
-        candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(parts),
-        limit=limit, offset=offset_arg,
-    )
-    if PRICE_BLOCKS_ARG in text:  # (a placeholder no read uses would have no type)
-        text = text.replace(PRICE_BLOCKS_ARG, bind_next(args, prices.price_blocks(params.min_price, params.max_price)))
-    return Query(text, tuple(args), generic_plan=True)  # (its counts are planned with their values: paging.fetch_page)
+    texts = [
+        SEARCH_TIERS_SQL.format(candidates=candidates, columns=LISTING_COLUMNS, tiers=tiers, limit=limit, offset=offset_arg)
+        for tiers in ("\n    UNION ALL\n".join(parts), *parts[:1])
+    ]
+    if PRICE_BLOCKS_ARG in texts[0]:  # (a placeholder no read uses would have no type)
+        blocks = bind_next(args, prices.price_blocks(params.min_price, params.max_price))
+        texts = [text.replace(PRICE_BLOCKS_ARG, blocks) for text in texts]
+    first_try = None
+    if len(parts) > 1 and _phrase_fills(params, recent_phrase and not filtered, bounds):
+        first_try = Query(*only_used(texts[1], args), generic_plan=True)
+    # (its counts are planned with their values: paging.fetch_page)
+    return Query(texts[0], tuple(args), generic_plan=True, first_try=first_try)

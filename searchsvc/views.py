@@ -61,6 +61,17 @@ async def _fetch_page(request: web.Request, params: ListParams, page_query: sql.
     )
 
 
+async def _whole_search_page(request: web.Request, params: SearchParams) -> paging.Page:
+    """A search page read by sql_search.search_page: its shorter first try when it has one and that
+    gives a full page (the same rows), else the whole statement."""
+    page = sql_search.search_page(params)
+    if page.first_try is not None:
+        result = await _fetch_page(request, params, page.first_try)
+        if len(result.rows) > params.page_size:  # (a short one counted nothing: paging.fetch_page)
+            return result
+    return await _fetch_page(request, params, page)
+
+
 async def _search_page(request: web.Request, params: SearchParams) -> paging.Page:
     """A search page: after the first, of one word, from its first tier's nearest remembered window start
     (sql_search.windows_from), learning the starts of the windows it reads; else, or when the derived
@@ -69,7 +80,7 @@ async def _search_page(request: web.Request, params: SearchParams) -> paging.Pag
     responses = request.app[cache.RESPONSES]
     key = sql_search.window_starts_key(params)
     if key is None or not responses.derived_enabled:
-        return await _fetch_page(request, params, sql_search.search_page(params))
+        return await _whole_search_page(request, params)
     key, generation = ("window starts", key, date.today()), responses.generation
     starts: dict[int, int] = responses.recall(key) or {}
     offset = (params.page - 1) * params.page_size
@@ -77,7 +88,7 @@ async def _search_page(request: web.Request, params: SearchParams) -> paging.Pag
     windows = sql_search.windows_from(params, start, starts.get(start))
     result = None if windows is None else await _fetch_page(request, params, windows)
     if result is None or not result.rows:
-        return await _fetch_page(request, params, sql_search.search_page(params))
+        return await _whole_search_page(request, params)
     window = sql_search.RANK_WINDOW
     ends = {start + (number + 1) * window: ident for number, ident in enumerate(result.rows[0]["window_ends"])}
     responses.keep(key, generation, {**starts, **ends})

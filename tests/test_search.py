@@ -178,3 +178,49 @@ async def test_several_words_skip_the_substring_tier_only_when_no_longer_word_en
     await insert(database_url, [listing(5, name="Microkorg minilogue bundle")])  # ends with the first word
     assert "LIKE" in await page_and_count_text("korg minilogue")
     assert sorted(await _links(client, "name=korg minilogue")) == ["1", "2", "5"]
+
+
+async def test_a_page_tried_from_its_first_tier_alone_is_the_whole_statements_page(aiohttp_client, database_url, monkeypatch):
+    """A phrase expected to fill page 1 is read alone first (sql_search._phrase_fills, Query.first_try):
+    when it fills the page, that is the page; when it falls short, the whole statement's page is. The
+    answers must be the same as reading the whole statement at once, whichever happens."""
+    from datetime import date, timedelta
+
+    from searchsvc import sql_search
+    from searchsvc.app import create_app
+    from searchsvc.settings import Settings
+
+    day = date(2026, 11, 1)
+    rows = [listing(n, name=f"Fender Stratocaster {n}", publish=day - timedelta(days=n % 30)) for n in range(70)]
+    rows += [listing(100 + n, name=f"Stratocaster Fender {n}", publish=day) for n in range(30)]
+    rows += [listing(200 + n, name=f"Fender Stratocaster Telecaster copia {n}", publish=day) for n in range(20)]
+    rows += [listing(300 + n, name=f"Gibson Les Paul {n}", publish=day) for n in range(8)]
+    rows += [listing(400 + n, name=f"Les Paul Gibson {n}", publish=day) for n in range(60)]
+    await insert(database_url, rows)
+    client = await aiohttp_client(await create_app(Settings(
+        database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0,
+    )))
+
+    async def answers() -> list:
+        got = []
+        for name in ("fender stratocaster", "gibson les paul", "stratocaster fender", "telecaster"):
+            for page in ("1", "2"):
+                resp = await client.get("/searchInstrument/", params={"name": name, "page_size": "20", "page": page})
+                body = await resp.json()
+                got.append((name, page, resp.status, body.get("count"), [r["id"] for r in body.get("results", [])]))
+        return got
+
+    tried = []
+    real = sql_search.search_page
+
+    def spied(params):
+        page = real(params)
+        tried.append(page.first_try is not None)
+        return page
+
+    monkeypatch.setattr(sql_search, "search_page", spied)
+    monkeypatch.setattr(sql_search, "_phrase_fills", lambda *_: True)  # every page of several tiers tries its first
+    with_first_try = await answers()
+    assert any(tried)
+    monkeypatch.setattr(sql_search, "_phrase_fills", lambda *_: False)
+    assert with_first_try == await answers()
