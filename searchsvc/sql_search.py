@@ -566,9 +566,11 @@ def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -
 
 # A statement of several tiers costs the executor's start-up of every tier's plan, run or not: 0.3-0.5
 # ms of postgres for two words whose phrase tier fills the page (`fender stratocaster` at 1M: 1.62 ->
-# 1.17 ms with the phrase tier alone, a fifth of the database's CPU for that search). Of the locust
+# 1.17 ms with the phrase tier alone; served, postgres 2.0-2.4 -> 1.2-1.5 ms a request). Of the locust
 # users' searches without filters, every one whose phrase search_suggestion counts in 1,000+ listings,
-# and its words as many, filled page 1 from its phrase tier among the newest (EXPLAIN.md, session 14).
+# and its words as many, filled page 1 from its phrase tier among the newest, as did every one word
+# whose own tier _first_tier_fills (29 searches, their page statements 92.7 -> 76.5 ms in all;
+# EXPLAIN.md, session 14). Those pages try their first tier alone (Query.first_try, views).
 FIRST_TRY_PHRASE_LISTINGS = 1_000
 
 
@@ -802,7 +804,10 @@ def search_page(params: SearchParams) -> Query:
         blocks = bind_next(args, prices.price_blocks(params.min_price, params.max_price))
         texts = [text.replace(PRICE_BLOCKS_ARG, blocks) for text in texts]
     first_try = None
-    if len(parts) > 1 and _phrase_fills(params, recent_phrase and not filtered, bounds):
+    # (the phrase of several words among the newest, or one word's own tier, expected to fill page 1)
+    fills = _phrase_fills(params, recent_phrase and not filtered, bounds) or _first_tier_fills(
+        one_word and not filtered, bounds, windows_depth)
+    if len(parts) > 1 and params.page == 1 and fills:
         first_try = Query(*only_used(texts[1], args), generic_plan=True)
     # (its counts are planned with their values: paging.fetch_page)
     return Query(texts[0], tuple(args), generic_plan=True, first_try=first_try)
