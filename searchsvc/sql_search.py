@@ -141,14 +141,14 @@ SPAN_MAX_SHARE = 0.15
 SPAN_NEWEST_SQL = """
         span AS MATERIALIZED (
             SELECT {columns} FROM instrument
-            WHERE {match} AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {filters}
+            WHERE {gin_match} AND searchsvc_publish_blocks(publish) && {span}::integer[] AND {span_filters}
             ORDER BY {gin_order} LIMIT {depth}
         ),
         newest AS (
             SELECT * FROM span WHERE (SELECT count(*) FROM span) >= {depth}
             UNION ALL
             (SELECT {columns} FROM instrument
-             WHERE {match} AND {filters} AND (SELECT count(*) FROM span) < {depth}
+             WHERE {gin_where} AND (SELECT count(*) FROM span) < {depth}
              ORDER BY {gin_order} LIMIT {depth})
         )"""
 
@@ -669,6 +669,15 @@ def search_page(params: SearchParams) -> Query:
 
     small_rows = _small_tier_rows(listings, windows_depth, probe_rows, filtered)
     one_word = len(query.parse(params.name).words) == 1
+    # with a price range alone, a tier's listings in the range are expected at the range's share of
+    # its own (the table's share: a word's prices can spread otherwise, and then its span falls short
+    # and the tier is read whole after it); its newest are read from a span of days as without filters
+    priced_only = price_share is not None and set(filter_names) <= set(PRICE_FILTERS)
+    in_range = price_share if priced_only else 1.0
+
+    def expected(bound: int | None) -> int | None:
+        return None if bound is None else int(bound * in_range)
+
     # the last tier: names containing the text that no word tier matched (none when
     # substring_in_words); the trigram index answers a substring of 3+ characters, a shorter one
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
@@ -688,7 +697,7 @@ def search_page(params: SearchParams) -> Query:
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
         and _one_pass(any_bound, small_rows)
-        and not _first_tier_fills(one_word and not filtered, bounds, windows_depth)
+        and not _first_tier_fills(one_word and (not filtered or priced_only), tuple(map(expected, bounds)), windows_depth)
     )
     # several words: the phrase tier looks among the newest listings only (RECENT_PHRASE_SQL), unless
     # its words are so rare that rechecking every listing holding them costs less than a probe
@@ -728,9 +737,9 @@ def search_page(params: SearchParams) -> Query:
             blocks = _span_first(params.expansion, listings, probe_rows, bound, windows_depth)
             if blocks:
                 read, spans = "span first", (bind_next(args, list(blocks)),)
-        if not one_pass and not filtered and (read == "small" or read == "probe" and one_word and _probe_falls_short(
-                bound, listings, windows_depth, probe_rows)):
-            blocks = _publish_span(params.expansion, bound, windows_depth)
+        if not one_pass and (not filtered or priced_only) and (read == "small" or read == "probe" and one_word and _probe_falls_short(
+                expected(bound), listings, windows_depth, probe_rows)):
+            blocks = _publish_span(params.expansion, expected(bound), windows_depth)
             if blocks:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
@@ -782,7 +791,8 @@ def search_page(params: SearchParams) -> Query:
             walk_min_arg = bind_next(args, tier.walk_min)
         span, wide_span, words = (*tier.spans, None, None, None)[:3]
         values = dict(
-            columns=RANK_COLUMNS, match=tier.match, gin_where=f"{tier.gin_match} AND {tier.gin_filters}", filters=filters,
+            columns=RANK_COLUMNS, match=tier.match, gin_match=tier.gin_match, filters=filters,
+            gin_where=f"{tier.gin_match} AND {tier.gin_filters}",
             tier_order=TIER_ORDER, p="", span_where=f"{tier.gin_match} AND {tier.span_filters}", span_filters=tier.span_filters,
             probe_rows=probe_arg, short_probe_rows=SHORT_TEXT_PROBE_ROWS, gin_order=GIN_ORDER, depth=depth_arg,
             walk_rows=walk_arg, walk_min=walk_min_arg, span=span, wide_span=wide_span, words=words, walk_factor=WALK_FACTOR,

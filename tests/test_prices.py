@@ -174,3 +174,42 @@ async def test_a_search_counts_the_listings_in_its_price_range_either_way(aiohtt
         body = await resp.json()
         assert (body["count"], body["count_exact"]) == (expected, True), (low, high)
         assert body["facets"]["category"] == [{"value": "guitarras", "count": expected}], (low, high)  # (the same way)
+
+
+@pytest.mark.parametrize("since", ["2026-10-20", "2026-10-31"])  # a span that holds the page, one that falls short
+async def test_a_price_range_read_from_a_span_of_recent_days_finds_the_newest_listings_in_it(
+    aiohttp_client, database_url, monkeypatch, since,
+):
+    """A search with a price range alone reads a tier's newest from a span of recent days, as without
+    filters (its listings in the range expected at the range's share), and the whole tier only when the
+    span falls short: the same page as reading the whole tier."""
+    from datetime import date, timedelta
+
+    from searchsvc import recency
+    from searchsvc.app import create_app
+    from searchsvc.settings import Settings
+
+    day = date(2026, 11, 1)
+    rows = [  # 20 a day for 30 days, priced 20-980 (a span of 12 days holds 60+ of each range, one of 2 days not)
+        listing(n, name=f"Pearl Export {n}", price=Decimal(40 * (n % 25) + 20), publish=day - timedelta(days=n // 20))
+        for n in range(600)
+    ]
+    await insert(database_url, rows)
+    monkeypatch.setattr(sql_search, "_small_tier_rows", lambda *_: 10**9)  # tiers read through the GIN index
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
+    client = await aiohttp_client(await create_app(Settings(
+        database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0,
+    )))
+
+    async def pages(span) -> list:
+        monkeypatch.setattr(sql_search, "_publish_span", lambda *_: span)
+        got = []
+        for filters in ({"minPrice": "100", "maxPrice": "500"}, {"minPrice": "700"}, {"maxPrice": "300"}):
+            resp = await client.get("/searchInstrument/", params={"name": "pearl", "page_size": "10", **filters})
+            assert resp.status == 200, await resp.text()
+            got.append([r["id"] for r in (await resp.json())["results"]])
+        return got
+
+    spanned = await pages(recency.span(date.fromisoformat(since)))
+    assert spanned == await pages(None)
+    assert all(len(ids) == 10 for ids in spanned)
