@@ -569,20 +569,27 @@ def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -
 # 1.17 ms with the phrase tier alone; served, postgres 2.0-2.4 -> 1.2-1.5 ms a request). Of the locust
 # users' searches without filters, every one whose phrase search_suggestion counts in 1,000+ listings,
 # and its words as many, filled page 1 from its phrase tier among the newest, as did every one word
-# whose own tier _first_tier_fills (29 searches, their page statements 92.7 -> 76.5 ms in all;
-# EXPLAIN.md, session 14). Those pages try their first tier alone (Query.first_try, views).
+# whose own tier _first_tier_fills; every other phrase whose words 1,000+ listings hold filled it from
+# the phrase and its words in any order, the first two tiers (EXPLAIN.md, session 14). Those pages try
+# those tiers alone first (Query.first_try, views).
 FIRST_TRY_PHRASE_LISTINGS = 1_000
 
 
-def _phrase_fills(params: SearchParams, recent_phrase: bool, bounds: tuple[int | None, ...]) -> bool:
-    """Is the phrase tier, read among the newest listings without filters (`recent_phrase`), expected
-    to fill page 1 by itself? Then the page tries it alone first (Query.first_try; views), and runs
-    the whole statement only when it falls short (the same rows either way: the tiers come in order)."""
+def _first_try_tiers(
+    params: SearchParams, recent_phrase: bool, one_word: bool, bounds: tuple[int | None, ...], depth: int,
+) -> int:
+    """How many of its first tiers are expected to fill page 1 of a search without filters by
+    themselves (0: not expected): the page tries them alone first (Query.first_try; views) and runs
+    the whole statement only when they fall short (the same rows either way: the tiers come in order).
+    `recent_phrase`: the first tier is the phrase among the newest listings."""
+    if params.page != 1 or not bounds or bounds[0] is None:
+        return 0
+    if one_word:
+        return 1 if _first_tier_fills(True, bounds, depth) else 0
+    if not recent_phrase or bounds[0] < FIRST_TRY_PHRASE_LISTINGS:
+        return 0
     phrase = params.expansion.phrase_listings if params.expansion is not None else None
-    return (
-        recent_phrase and params.page == 1 and phrase is not None and phrase >= FIRST_TRY_PHRASE_LISTINGS
-        and bool(bounds) and bounds[0] is not None and bounds[0] >= FIRST_TRY_PHRASE_LISTINGS
-    )
+    return 1 if phrase is not None and phrase >= FIRST_TRY_PHRASE_LISTINGS else 2
 
 
 def _common_in_category(text: str, within: query.CategoryWords, rows: int) -> bool:
@@ -806,18 +813,16 @@ def search_page(params: SearchParams) -> Query:
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,
         ))
+    first_tiers = 0 if filtered else _first_try_tiers(params, recent_phrase, one_word, bounds, windows_depth)
     texts = [
-        SEARCH_TIERS_SQL.format(candidates=candidates, columns=LISTING_COLUMNS, tiers=tiers, limit=limit, offset=offset_arg)
-        for tiers in ("\n    UNION ALL\n".join(parts), *parts[:1])
+        SEARCH_TIERS_SQL.format(
+            candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(tiers), limit=limit, offset=offset_arg,
+        )
+        for tiers in (parts, parts[:first_tiers])
     ]
     if PRICE_BLOCKS_ARG in texts[0]:  # (a placeholder no read uses would have no type)
         blocks = bind_next(args, prices.price_blocks(params.min_price, params.max_price))
         texts = [text.replace(PRICE_BLOCKS_ARG, blocks) for text in texts]
-    first_try = None
-    # (the phrase of several words among the newest, or one word's own tier, expected to fill page 1)
-    fills = _phrase_fills(params, recent_phrase and not filtered, bounds) or _first_tier_fills(
-        one_word and not filtered, bounds, windows_depth)
-    if len(parts) > 1 and params.page == 1 and fills:
-        first_try = Query(*only_used(texts[1], args), generic_plan=True)
+    first_try = Query(*only_used(texts[1], args), generic_plan=True) if 0 < first_tiers < len(parts) else None
     # (its counts are planned with their values: paging.fetch_page)
     return Query(texts[0], tuple(args), generic_plan=True, first_try=first_try)
