@@ -372,14 +372,17 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     def price_blocks() -> str | None:  # (`blocks`: the range's blocks, bound where a branch uses them)
         return PRICE_BLOCKS_MATCH.format(bind_next(args, prices.price_blocks(params.min_price, params.max_price))) if blocks else None
 
+    def narrowed(match: str) -> str:  # one index's read, and the range's blocks in it
+        return f"{match} AND {price_blocks()}" if blocks else match
+
     if _words_only(params):
         match, holds = (keyed, True) if keyed else (TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), False)
-        return (match if not blocks else f"{match} AND {price_blocks()}"), holds
+        return narrowed(match), holds
     like = bind_next(args, like_pattern(params.name))
     if tiers is None:
         if not selective:
             return NEWEST_SUBSTRING_MATCH.format(substring=substring_match(like), rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
-        return (substring_match(like) if not blocks else f"{substring_match(like)} AND {price_blocks()}"), False
+        return narrowed(substring_match(like)), False
     if keyed:
         return words_or_substring(keyed, like, category, blocks=price_blocks()), True
     return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like, blocks=price_blocks()), False

@@ -813,16 +813,16 @@ def search_page(params: SearchParams) -> Query:
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,
         ))
-    first_tiers = 0 if filtered else _first_try_tiers(params, recent_phrase, one_word, bounds, windows_depth)
-    texts = [
-        SEARCH_TIERS_SQL.format(
+    def statement(tiers: list[str]) -> str:
+        return SEARCH_TIERS_SQL.format(
             candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(tiers), limit=limit, offset=offset_arg,
         )
-        for tiers in (parts, parts[:first_tiers])
-    ]
-    if PRICE_BLOCKS_ARG in texts[0]:  # (a placeholder no read uses would have no type)
-        blocks = bind_next(args, prices.price_blocks(params.min_price, params.max_price))
-        texts = [text.replace(PRICE_BLOCKS_ARG, blocks) for text in texts]
-    first_try = Query(*only_used(texts[1], args), generic_plan=True) if 0 < first_tiers < len(parts) else None
+
+    text = statement(parts)
+    if PRICE_BLOCKS_ARG in text:  # (a placeholder no read uses would have no type)
+        text = text.replace(PRICE_BLOCKS_ARG, bind_next(args, prices.price_blocks(params.min_price, params.max_price)))
+    # (tried first only without filters, so without the price's blocks)
+    first_tiers = 0 if filtered else _first_try_tiers(params, recent_phrase, one_word, bounds, windows_depth)
+    first_try = Query(*only_used(statement(parts[:first_tiers]), args), generic_plan=True) if 0 < first_tiers < len(parts) else None
     # (its counts are planned with their values: paging.fetch_page)
-    return Query(texts[0], tuple(args), generic_plan=True, first_try=first_try)
+    return Query(text, tuple(args), generic_plan=True, first_try=first_try)
