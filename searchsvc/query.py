@@ -237,6 +237,10 @@ class Tiers:
     # tiers' texts without its exclusion, for when it is looked for among the newest listings only
     # (sql_search.RECENT_PHRASE_SQL): its older matches then rank in the later tiers
     after_recent_phrase: tuple[str, ...] | None = None
+    # per tier, True when it holds no listing for sure: a phrase or literal tier whose bound is 0 (their
+    # bounds add up search_word's exact counts of the typed words' own lexemes; the later tiers' bounds
+    # assume things of stems and are not proof); sql_search.search_page leaves such tiers out
+    empty: tuple[bool, ...] = ()
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -360,24 +364,27 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
         # one word: each tier holds only what the earlier ones did not (the literal count is exact)
         literal, forgiving, typo = bound_literal[0], bound_forgiving[0], bound_typo[0]
         bound_forgiving, bound_typo = [max(forgiving - literal, 0)], [max(typo - forgiving, 0)]
-    candidates: list[tuple[str, int | None]] = []
+    # (text, bound, whether a bound of 0 proves it empty)
+    candidates: list[tuple[str, int | None, bool]] = []
     if len(text.words) >= 2:
         whole = _phrase(text.words, expansion, prefix_last=text.prefix_allowed(len(text.words) - 1))
-        candidates.append((_all([whole] + phrases), _least(bound_phrase)))
-    candidates.append((_all(literal_words + phrases), _least(bound_literal)))
-    candidates.append((_all(forgiving_words + phrases), _least(bound_forgiving)))
+        candidates.append((_all([whole] + phrases), _least(bound_phrase), True))
+    candidates.append((_all(literal_words + phrases), _least(bound_literal), True))
+    candidates.append((_all(forgiving_words + phrases), _least(bound_forgiving), False))
     if has_fuzzy:
-        candidates.append((_all(typo_words + phrases), _least(bound_typo)))
+        candidates.append((_all(typo_words + phrases), _least(bound_typo), False))
 
     queries: list[str] = []
     bounds: list[int | None] = []
+    empty: list[bool] = []
     earlier: list[str] = []
-    for candidate, bound in candidates:
+    for candidate, bound, exact in candidates:
         if not candidate or candidate in earlier:
             continue
         not_earlier = ["!(" + e + ")" for e in earlier]
         queries.append(_all(["(" + candidate + ")"] + not_earlier + ([exclude] if exclude else [])))
         bounds.append(bound)
+        empty.append(exact and bound == 0)
         earlier.append(candidate)
     after_recent_phrase = None
     if len(text.words) >= 2 and len(earlier) >= 2:
@@ -388,7 +395,7 @@ def tiers(text: SearchText, expansion: Expansion) -> Tiers | None:
     # the tiers nest (phrase and literal rows are forgiving matches, forgiving ones typo matches):
     # the broadest one alone matches them all, and the planner estimates it far better than an OR
     any_match = _all(["(" + earlier[-1] + ")"] + ([exclude] if exclude else []))
-    return Tiers(tuple(queries), any_match, tuple(bounds), any_bound, after_recent_phrase)
+    return Tiers(tuple(queries), any_match, tuple(bounds), any_bound, after_recent_phrase, tuple(empty))
 
 
 def _least(bounds: list[int | None]) -> int | None:

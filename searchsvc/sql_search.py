@@ -789,7 +789,12 @@ def search_page(params: SearchParams) -> Query:
         "recent span": "newest AS (SELECT * FROM recent_phrase)", "span words": SPAN_WORDS_NEWEST_SQL,
         "span first": SPAN_FIRST_NEWEST_SQL,
     }
-    for tier in matches:
+    # a tier that holds no listing for sure (query.Tiers.empty: the typed words' own lexemes are in no
+    # listing, as `fendr stratocastr`'s first two) is left out: its plan's start-up cost is all it adds
+    empty = tiers.empty if tiers is not None else ()
+    numbers = [n for n in range(len(matches)) if not (n < len(empty) and empty[n])] or [len(matches) - 1]
+    for number in numbers:
+        tier = matches[number]
         read = tier.read
         probed = read in ("probe", "recent", "span words", "span first")
         if probed and probe_arg is None:
@@ -823,6 +828,9 @@ def search_page(params: SearchParams) -> Query:
         text = text.replace(PRICE_BLOCKS_ARG, bind_next(args, prices.price_blocks(params.min_price, params.max_price)))
     # (tried first only without filters, so without the price's blocks)
     first_tiers = 0 if filtered else _first_try_tiers(params, recent_phrase, one_word, bounds, windows_depth)
-    first_try = Query(*only_used(statement(parts[:first_tiers]), args), generic_plan=True) if 0 < first_tiers < len(parts) else None
+    first_parts = [part for number, part in zip(numbers, parts) if number < first_tiers]
+    first_try = Query(*only_used(statement(first_parts), args), generic_plan=True) if 0 < len(first_parts) < len(parts) else None
+    if len(numbers) < len(matches):  # (the values only the tiers left out use are unbound)
+        text, args = only_used(text, args)
     # (its counts are planned with their values: paging.fetch_page)
     return Query(text, tuple(args), generic_plan=True, first_try=first_try)

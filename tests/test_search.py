@@ -226,3 +226,53 @@ async def test_a_page_tried_from_its_first_tier_alone_is_the_whole_statements_pa
         whole = whole or got
         assert got == whole, tiers
     assert any(tried)
+
+
+
+async def test_tiers_whose_typed_words_no_listing_holds_are_left_out_and_nothing_is_lost(client, database_url, monkeypatch):
+    """A phrase or literal tier whose bound is 0 (query.Tiers.empty: a typed word, as typed, is in no
+    listing) is left out of the statement; the pages must be those of the statement with every tier.
+    The words here are typos, a prefix (`strat`: only the phrase tier, which takes prefixes, holds it),
+    a stem (`guitarras`) and nothing at all."""
+    import dataclasses
+
+    from searchsvc import query, sql, sql_search
+
+    rows = [listing(n, name=f"Fender Stratocaster {n}") for n in range(30)]
+    rows += [listing(100 + n, name=f"Stratocaster Fender copia {n}") for n in range(10)]
+    rows += [listing(200 + n, name=f"Guitarra clasica {n}") for n in range(12)]
+    rows += [listing(300, name="Cuerdas para guitarra acustica"), listing(301, name="Fenderstrat replica")]
+    await insert(database_url, rows)
+    searches = ("fendr stratocastr", "fender strat", "guitarra", "guitarras", "stratocastr fender", "zqxj fender")
+
+    async def answers() -> list:
+        got = []
+        for name in searches:
+            for page in ("1", "2"):
+                resp = await client.get("/searchInstrument/", params={"name": name, "page_size": "10", "page": page})
+                body = await resp.json()
+                got.append((name, page, resp.status, body.get("count"), [r["id"] for r in body.get("results", [])]))
+        return got
+
+    def every_tier(tiers: query.Tiers | None) -> query.Tiers | None:
+        return tiers and dataclasses.replace(tiers, empty=())
+
+    shorter = []  # the statement is shorter than the one with every tier
+    for name in searches:
+        params = await expanded_search(database_url, name)
+        text = sql_search.search_page(params).text
+        with monkeypatch.context() as patch:
+            patch.setattr(sql_search, "search_tiers", lambda p: every_tier(sql.search_tiers(p)))
+            shorter.append(len(text) < len(sql_search.search_page(params).text))
+    assert shorter == [True, True, False, True, True, True]  # `guitarra`: every tier may hold listings
+    sql._tiers.cache_clear()  # (the tiers of an expansion are kept: sql._tiers)
+    left_out = await answers()
+    real_tiers = query.tiers
+    monkeypatch.setattr(query, "tiers", lambda *args: every_tier(real_tiers(*args)))
+    sql._tiers.cache_clear()
+    assert left_out == await answers()
+    found = {name: count for name, page, _, count, _ in left_out if page == "1"}
+    assert found == {
+        "fendr stratocastr": 40, "fender strat": 40, "guitarra": 13, "guitarras": 13, "stratocastr fender": 40, "zqxj fender": 0,
+    }, found
+    sql._tiers.cache_clear()
