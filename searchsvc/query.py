@@ -452,7 +452,7 @@ def highlighter(text: SearchText, expansion: Expansion) -> Callable[[str], str]:
         return value
 
     def highlight(name: str) -> str:
-        known = marked.get
-        return "".join([known(piece) or mark(piece) for piece in _WORDS.split(name)])
+        known = marked.get  # (an empty piece, where a name starts or ends with a word, is its own answer)
+        return "".join([known(piece) or (piece and mark(piece)) for piece in _WORDS.split(name)])
 
     return highlight
