@@ -555,6 +555,18 @@ def _bounds(
     return tuple(rare(text, bound) for text, bound in zip(tiers.queries, tiers.bounds)), rare(tiers.any_match, tiers.any_bound)
 
 
+def _rare_in_category(
+    within: query.CategoryWords | None, bound: int | None, table_bound: int | None, small_rows: int,
+) -> bool:
+    """Does the category hold few of a tier's words (ANALYZE's counts of its words bound the tier below
+    the table's count, and few enough to read whole)? A phrase tier is then read whole from the words
+    keyed by the category, not among the table's newest listings: that GIN scan asked for the category's
+    key, the words' and the newest days' together, all long posting lists, to find the few listings
+    holding them all (`guitarra electrica` in Bajos at 1M: 15 ms of index for none; the 325 locust
+    searches this changes: 13-14.5 -> 5.6-6.3 ms median, ops/bench/EXPLAIN.md session 15)."""
+    return within is not None and bound is not None and table_bound is not None and bound < table_bound and bound <= small_rows
+
+
 def _first_tier_fills(tight: bool, bounds: tuple[int | None, ...], depth: int) -> bool:
     """Is the first tier expected to fill the page by itself (SPAN_SAFETY times over), so that the later
     tiers never run and one candidate pass would read them for nothing? Only for a `tight` bound (one
@@ -711,6 +723,7 @@ def search_page(params: SearchParams) -> Query:
     recent_phrase = (
         not one_pass and tiers is not None and tiers.after_recent_phrase is not None
         and (bounds[0] is None or bounds[0] > min(small_rows, SMALL_TIER_ROWS))
+        and not _rare_in_category(in_category, bounds[0], tiers.bounds[0], small_rows)
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
     matches: list[TierRead] = []

@@ -279,3 +279,70 @@ def test_the_generic_page_computes_its_parameters_folded_once_the_count_with_the
     # the category (filters, keyed words), the substring's pattern
     assert len(computed := of_parameters.findall(page.text)) >= 3 and set(computed) == {"(SELECT "}
     assert len(computed := of_parameters.findall(count.text)) >= 2 and set(computed) == {""}
+
+
+@pytest.mark.parametrize("category, shares, among_newest", [
+    ("Bajos", {}, False),  # neither word among Bajos' common words: few there, read from the keys
+    ("Guitarras", {"guitarra": 0.10, "electrica": 0.09}, True),  # common there: the phrase among the newest
+    (None, {}, True),  # no category: the table's counts
+])
+def test_a_phrase_whose_words_the_category_holds_few_of_is_read_from_its_keys(category, shares, among_newest):
+    """`guitarra electrica` (104,000 of 1M listings) in Bajos, where ANALYZE counts neither word among the
+    common ones: its phrase tier was looked for among the newest listings with the category's key, the
+    words' and the days' in one GIN scan (15 ms at 1M, for none); the keyed words hold it whole."""
+    from searchsvc import query, sql_search
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    words = {
+        word: query.WordLexemes((word,), (word,), (word,), (), (), 104_076, 104_076, 104_076, 0)
+        for word in ("guitarra", "electrica")
+    }
+    expansion = query.Expansion(
+        words, listings, phrase_listings=91_848,
+        category=query.CategoryWords({"yamaha": 0.0378} | shares, 0.0026, listings) if category else None,
+    )
+    params = SearchParams(name="guitarra electrica", category=category).with_expansion(expansion)
+    text = sql_search.search_page(params).text
+    assert ("phrase_words AS MATERIALIZED" in text or "recent_phrase AS MATERIALIZED" in text) == among_newest
+    assert ("searchsvc_category_words(category, search_vector) @@" in text.split("\n    UNION ALL\n")[0]) == (
+        category is not None and not among_newest
+    )
+
+
+async def test_a_phrase_read_from_the_keys_or_among_the_newest_gives_the_same_page(aiohttp_client, database_url, monkeypatch):
+    """Whichever way the phrase tier of a category search is read (sql_search._rare_in_category), the
+    same listings in the same order: the phrase first, newest first, then the words in any order."""
+    from searchsvc import sql_search
+
+    day = date(2026, 11, 1)
+    rows = [listing(n, name=f"Guitarra electrica {n}", category="Guitarras", publish=day - timedelta(days=n % 9))
+            for n in range(60)]
+    rows += [listing(100 + n, name=name, category=category, publish=day - timedelta(days=n))
+             for n, (name, category) in enumerate([
+                 ("Guitarra electrica bajo", "Bajos"), ("Bajo electrico y guitarra", "Bajos"),
+                 ("Guitarra electrica Squier", "bajos"), ("Electrica guitarra", "Bajos"), ("Bajo Fender", "Bajos"),
+             ])]
+    await insert(database_url, rows)
+    client = await aiohttp_client(await create_app(Settings(
+        database_url=database_url, pool_min_size=1, pool_max_size=2, response_cache_ttl_s=0,
+    )))
+
+    async def answers() -> list:
+        got = []
+        for name in ("guitarra electrica", "electrica guitarra"):
+            resp = await client.get("/searchInstrument/", params={"name": name, "category": "Bajos"})
+            got.append([r["link"].rsplit("/", 1)[1] for r in (await resp.json())["results"]])
+        return got
+
+    monkeypatch.setattr(sql_search, "SMALL_TIER_ROWS", 0)  # (this table's counts would read every tier whole)
+    ways = []
+    for rare in (False, True):
+        monkeypatch.setattr(sql_search, "_rare_in_category", lambda *_: rare)
+        params = await expanded_search(database_url, "guitarra electrica", category="Bajos")
+        ways.append("phrase_words AS MATERIALIZED" in sql_search.search_page(params).text or
+                    "recent_phrase AS MATERIALIZED" in sql_search.search_page(params).text)
+        got = await answers()
+        # the phrase (newest first), the words as typed, their stems (`electrico`); the other order, no phrase
+        assert got == [["100", "102", "103", "101"], ["103", "100", "102", "101"]], (rare, got)
+    assert ways == [True, False]
