@@ -346,3 +346,29 @@ async def test_a_phrase_read_from_the_keys_or_among_the_newest_gives_the_same_pa
         # the phrase (newest first), the words as typed, their stems (`electrico`); the other order, no phrase
         assert got == [["100", "102", "103", "101"], ["103", "100", "102", "101"]], (rare, got)
     assert ways == [True, False]
+
+
+@pytest.mark.parametrize("share_in_category, min_price, max_price, read_whole", [
+    (0.006, 300, 1000, True),  # 6,000 there, a third of them in the range: reading them costs less than walking
+    (0.015, 300, 1000, False),  # 15,000 there, ~5,000 in the range: walking the newest finds a page sooner
+    (0.015, 1000, 3000, True),  # a narrow range of expensive ones: few to read
+])
+def test_a_tier_the_category_and_range_leave_few_of_is_read_whole(share_in_category, min_price, max_price, read_whole):
+    """`guitarra clasica` in Bajos, 300-1000 (its stems: 70,000 of 1M listings, few in Bajos): the tier was
+    probed among the newest 5,000 listings, which held one, then read through the index (7.5 + 7.9 ms at
+    1M); what the category and the range let through (sql_search._qualifying) is few enough to read."""
+    from searchsvc import prices, query, sql_search
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    lexemes = query.WordLexemes(("ibanez",), ("ibanez",), ("ibanez",), (), (), 70_000, 70_000, 70_000, 0)
+    shares = {"yamaha": 0.0378} | ({"ibanez": share_in_category} if share_in_category else {})
+    # a third of the prices from 300 to 1,000, 3% from 1,000 to 3,000
+    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
+    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")
+    expansion = query.Expansion(
+        {"ibanez": lexemes}, listings, category=query.CategoryWords(shares, 0.0026, listings), prices=spread,
+    )
+    params = SearchParams(name="ibanez", category="Bajos", min_price=min_price, max_price=max_price)
+    text = sql_search.search_page(params.with_expansion(expansion)).text
+    assert ("probe AS MATERIALIZED" not in text.split("\n    UNION ALL\n")[0]) == read_whole
