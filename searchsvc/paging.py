@@ -246,6 +246,8 @@ async def fetch_page(
         """The page of `rows` with the count of all matches; `value_of(query)` runs a count's statement."""
         if len(rows) <= params.page_size:  # the last page (or past the end): nothing left to count
             return Page(rows, offset + len(rows) if rows else 0, True)
+        if page.counted:  # the page's statement counted them (sql.Query.counted)
+            return Page(rows, rows[0]["matched"], True)
         seen = offset + len(rows)  # at least this many match
         exact_query = sql.list_count(params, EXACT_COUNT_CAP)
         exact_key = query_key(exact_query)

@@ -35,6 +35,9 @@ class Query:
     # a shorter statement to try first, whose rows are this one's when it gives a full page (a search
     # page's first tier alone: sql_search.search_page)
     first_try: "Query | None" = None
+    # its rows carry `matched`, the count of every listing matching the request (a search page whose
+    # tiers are read in one candidate pass: sql_search.search_page): no count statement needed
+    counted: bool = False
 
 
 _PLACEHOLDER = re.compile(r"\$(\d+)\b")

@@ -162,6 +162,12 @@ CANDIDATES_SQL = """WITH candidates AS MATERIALIZED (
     WHERE {match} AND {filters}
 )"""
 
+# Every row of a page read in one candidate pass carries the candidates' count (computed once: an
+# uncorrelated subquery), when they are exactly the search's matches (the keyed words may match more,
+# sql.keyed_words): the count statement it saves read the same listings again through the indexes,
+# 2.8 s of the 6.4 s of capped counts the 1,824 locust searches run (ops/bench/EXPLAIN.md, session 15)
+CANDIDATES_COUNT = "(SELECT count(*) FROM candidates) AS matched"
+
 CANDIDATE_NEWEST_SQL = NEWEST_OF_SQL.format(source="candidates", where="{match}", order="{tier_order}")
 
 TIER_SQL = """(
@@ -795,6 +801,7 @@ def search_page(params: SearchParams) -> Query:
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
         matches.append(TierRead(substring, substring, read_filters(False, None), filters, substring_read))
     candidates = ""
+    counted = False  # the candidates are exactly the listings the search matches: their count is the count
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
         keyed = keyed_words(tiers.any_match, category, args, once=True)
@@ -811,6 +818,7 @@ def search_page(params: SearchParams) -> Query:
             match = words_or_substring(words, like, category if keyed else None, once=True, blocks=blocks)
             read = and_all((keyed_clauses if keyed else clauses) + tested_price)
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=read)
+        counted = keyed is None or keyed[1]
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {
@@ -848,9 +856,11 @@ def search_page(params: SearchParams) -> Query:
             columns=RANK_COLUMNS, newest=newest.strip(), tier_order=TIER_ORDER,
             window=RANK_WINDOW, window_order=WINDOW_ORDER,
         ))
+    columns = f"{LISTING_COLUMNS}, {CANDIDATES_COUNT}" if counted else LISTING_COLUMNS
+
     def statement(tiers: list[str]) -> str:
         return SEARCH_TIERS_SQL.format(
-            candidates=candidates, columns=LISTING_COLUMNS, tiers="\n    UNION ALL\n".join(tiers), limit=limit, offset=offset_arg,
+            candidates=candidates, columns=columns, tiers="\n    UNION ALL\n".join(tiers), limit=limit, offset=offset_arg,
         )
 
     text = statement(parts)
@@ -859,8 +869,11 @@ def search_page(params: SearchParams) -> Query:
     # (tried first only without filters, so without the price's blocks)
     first_tiers = 0 if filtered else _first_try_tiers(params, recent_phrase, one_word, bounds, windows_depth)
     first_parts = [part for number, part in zip(numbers, parts) if number < first_tiers]
-    first_try = Query(*only_used(statement(first_parts), args), generic_plan=True) if 0 < len(first_parts) < len(parts) else None
+    first_try = (
+        Query(*only_used(statement(first_parts), args), generic_plan=True, counted=counted)
+        if 0 < len(first_parts) < len(parts) else None
+    )
     if len(numbers) < len(matches):  # (the values only the tiers left out use are unbound)
         text, args = only_used(text, args)
     # (its counts are planned with their values: paging.fetch_page)
-    return Query(text, tuple(args), generic_plan=True, first_try=first_try)
+    return Query(text, tuple(args), generic_plan=True, first_try=first_try, counted=counted)

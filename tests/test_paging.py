@@ -69,15 +69,18 @@ async def test_an_estimate_never_contradicts_the_rows_seen(capped_client, databa
     assert (last["count"], last["count_exact"], last["total_pages"]) == (120, True, 3)  # the last page knows
 
 
-async def test_search_above_the_limit_is_estimated(capped_client, database_url):
+async def test_search_above_the_limit_is_estimated(capped_client, database_url, monkeypatch):
+    # (as many matches as a table of millions holds: not read in one candidate pass, which counts them)
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)
     await insert(database_url, [listing(n, name=f"Fender {n}") for n in range(60)])
     body = await (await capped_client.get("/searchInstrument/?name=fender")).json()
     assert body["count_exact"] is False and body["count"] >= 51
 
 
-async def test_a_search_estimate_follows_its_words(capped_client, database_url):
+async def test_a_search_estimate_follows_its_words(capped_client, database_url, monkeypatch):
     """The relevance page runs with a generic plan; the estimate (EXPLAIN of the bound words) still
     sees how common each word is."""
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)  # (not read in one pass, which counts)
     await insert(database_url, [listing(n, name=f"Fender {n}" if n % 4 else f"Gibson {n}") for n in range(400)])
     conn = await asyncpg.connect(database_url)
     try:
@@ -110,6 +113,7 @@ async def test_a_relevance_page_is_counted_with_plans_made_for_the_counts_values
     index's whole range to a few hundred listings of the words (129 ms where its own plan took 15):
     the counts of a page planned generically run on a custom-plan connection (paging.fetch_page)."""
     await insert(database_url, [listing(n, name=f"Fender Stratocaster {n}") for n in range(60)])
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)  # (read in one pass, the page counts)
     # the count reports the plan mode it ran under: 600 with plans made for its values, else nothing
     mode = "SELECT CASE current_setting('plan_cache_mode') WHEN 'force_custom_plan' THEN 600 ELSE 0 END"
     monkeypatch.setattr(sql, "list_count", lambda params, cap: sql.Query(mode))
@@ -137,6 +141,7 @@ async def test_a_count_under_the_limit_is_made_once_for_every_page_of_its_filter
 
     monkeypatch.setattr(sql, "list_count", counting)
     monkeypatch.setattr(paging, "plan_rows", lambda plan: 35)  # under the limit: counted at once
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)  # (read in one pass, the page counts)
 
     async def count(page: int) -> tuple[int, bool]:
         body = await (await client.get(f"/searchInstrument/?name=fender&page_size=10&page={page}")).json()
@@ -228,7 +233,8 @@ def test_anchors_give_the_nearest_start_before_an_offset_and_expire():
     assert expired.nearest("k", 7000) == (0, sql.FIRST_ID)
 
 
-async def test_a_filter_asked_again_is_then_counted_exactly(counting_client, database_url):
+async def test_a_filter_asked_again_is_then_counted_exactly(counting_client, database_url, monkeypatch):
+    monkeypatch.setattr(sql_search, "_one_pass", lambda *_: False)  # (read in one pass, the page counts)
     await insert(database_url, [listing(n, name=f"Fender {n}") for n in range(120)])
     first = await (await counting_client.get("/searchInstrument/?name=fender")).json()
     assert first["count_exact"] is False
@@ -288,3 +294,29 @@ async def test_concurrent_requests_for_the_same_work_share_one_run():
     assert runs == [1] and results == [{"category": ["guitarras"]}] * 5
     assert await memory.once("fender facets", facets) == {"category": ["guitarras"]}
     assert runs == [1, 1]  # finished work is not kept: that is the facet cache's job
+
+
+async def test_a_search_read_in_one_candidate_pass_is_counted_exactly_by_its_page(capped_client, database_url, monkeypatch):
+    """A page whose tiers are read in one candidate pass (few matches, or a filter that leaves few)
+    counts its candidates in the same statement (sql.Query.counted): the count is exact above the
+    limit too, and no count statement runs. Words keyed by the category, a substring-only match and a
+    price range included; a page with more candidates than are matches (keyed words matching more
+    than the words: here a phrase) counts as before."""
+    rows = [listing(n, name=f"Fender Jazz Bass {n}", category="Bajos", price=Decimal(100 + n)) for n in range(30)]
+    rows += [listing(100 + n, name=f"Fender Jazz Bass {n}", category="Guitarras") for n in range(5)]
+    rows += [listing(200, name="Precision-fender jazz bass", category="Bajos", price=Decimal(120))]
+    rows += [listing(201, name="Bass jazz fender", category="Bajos", price=Decimal(300))]
+    await insert(database_url, rows)
+    counts = []
+    real_list_count = sql.list_count
+    monkeypatch.setattr(sql, "list_count", lambda *a: counts.append(a) or real_list_count(*a))
+    for query_string, expected in [
+        ("name=fender jazz bass&category=Bajos", 32),  # (`precision-fender` holds `fender` as a word too)
+        ("name=jazz bass&category=bajos&minPrice=110&maxPrice=300", 22),
+        ("name=fender&category=Bajos&page_size=10&page=2", 32),
+    ]:
+        body = await (await capped_client.get(f"/searchInstrument/?{query_string}")).json()
+        assert (body["count"], body["count_exact"]) == (expected, True), query_string
+    assert counts == []
+    body = await (await capped_client.get('/searchInstrument/?name="fender jazz"&category=Bajos&page_size=10')).json()
+    assert body["count_exact"] is False and counts  # its count statement ran: above the limit, estimated
