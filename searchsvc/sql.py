@@ -440,9 +440,14 @@ def keyed_words(tsquery_text: str, category: str | None, args: list[Any], once: 
 KEYED_MAX_SHARE = 0.01  # counts, facets and other sorts look a search's words up within its category below this share
 
 
+def category_bound(text: str, within: query.CategoryWords) -> int | None:
+    """At most how many listings of the category match `text`, by ANALYZE's counts (None: unknown)."""
+    return tsquery.bound(text, lambda word: None if word.prefix else within.at_most(word.lexeme))
+
+
 def rare_in_category(text: str, within: query.CategoryWords, few: int) -> int | None:
     """At most how many listings of the category match `text`, when ANALYZE's counts say at most `few`; else None."""
-    bound = tsquery.bound(text, lambda word: None if word.prefix else within.at_most(word.lexeme))
+    bound = category_bound(text, within)
     return bound if bound is not None and bound <= few else None
 
 

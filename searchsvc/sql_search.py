@@ -17,7 +17,7 @@ from .params import SearchParams
 from .sql import (
     LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
     TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
-    keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category, search_tiers,
+    category_bound, keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category, search_tiers,
     substring_in_words, substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
 )
 
@@ -164,8 +164,9 @@ CANDIDATES_SQL = """WITH candidates AS MATERIALIZED (
 
 # Every row of a page read in one candidate pass carries the candidates' count (computed once: an
 # uncorrelated subquery), when they are exactly the search's matches (the keyed words may match more,
-# sql.keyed_words): the count statement it saves read the same listings again through the indexes,
-# 2.8 s of the 6.4 s of capped counts the 1,824 locust searches run (ops/bench/EXPLAIN.md, session 15)
+# sql.keyed_words): the count statement it saves read the same listings again through the indexes;
+# of the 1,824 locust searches, 76 full pages that ran one no longer do (909 of the 2,967 ms their
+# service's capped counts take at 1M; ops/bench/EXPLAIN.md, session 15)
 CANDIDATES_COUNT = "(SELECT count(*) FROM candidates) AS matched"
 
 CANDIDATE_NEWEST_SQL = NEWEST_OF_SQL.format(source="candidates", where="{match}", order="{tier_order}")
@@ -563,20 +564,20 @@ def _bounds(
 
 def _qualifying(text: str, bound: int, within: query.CategoryWords | None, price_share: float | None) -> int:
     """At most how many of a tier's `bound` listings the filters are expected to let through: within a
-    category, ANALYZE's counts of its words there bound them (uncapped: rare_in_category caps), and a
+    category, ANALYZE's counts of its words there bound them (sql.category_bound, uncapped), and a
     price range keeps its share of those. A tier of more listings than a filtered search reads whole
     (_small_tier_rows) is still read whole when this is under what reading costs less than walking
     (the unfiltered rule): `guitarra clasica` in Bajos 300-1000 probed the newest 5,000 listings for
     one, then read its 60 through the index (7.5 + 7.9 ms at 1M). The 321 locust searches this
     changes: 2.5 -> 0.8 s in all, same page ids (ops/bench/EXPLAIN.md, session 15)."""
     if within is not None:
-        in_category = tsquery.bound(text, lambda word: None if word.prefix else within.at_most(word.lexeme))
+        in_category = category_bound(text, within)
         if in_category is not None:
             bound = min(bound, in_category)
     return int(bound * price_share) if price_share is not None else bound
 
 
-def _rare_in_category(
+def _few_in_category(
     within: query.CategoryWords | None, bound: int | None, table_bound: int | None, small_rows: int,
 ) -> bool:
     """Does the category hold few of a tier's words (ANALYZE's counts of its words bound the tier below
@@ -729,10 +730,9 @@ def search_page(params: SearchParams) -> Query:
     # without filters would walk it (its listings are spread over the newest as over the category)
     within = in_category if filter_names == ["category"] else None
     read_rows = _small_tier_rows(listings, windows_depth, probe_rows, False)  # (the rule without filters)
-    walk_rows = read_rows if within is not None else None
     tier_reads = [
         "probe" if b is None or (b > small_rows and _qualifying(text, b, in_category, price_share) > read_rows)
-        or (within is not None and _common_in_category(text, within, walk_rows))
+        or (within is not None and _common_in_category(text, within, read_rows))
         else "small"
         for text, b in zip(tiers.queries if tiers else (), bounds)
     ]
@@ -746,7 +746,7 @@ def search_page(params: SearchParams) -> Query:
     recent_phrase = (
         not one_pass and tiers is not None and tiers.after_recent_phrase is not None
         and (bounds[0] is None or bounds[0] > min(small_rows, SMALL_TIER_ROWS))
-        and not _rare_in_category(in_category, bounds[0], tiers.bounds[0], small_rows)
+        and not _few_in_category(in_category, bounds[0], tiers.bounds[0], small_rows)
     )
     tier_queries = (tiers.queries[:1] + tiers.after_recent_phrase) if recent_phrase else tiers.queries if tiers else ()
     matches: list[TierRead] = []
@@ -830,6 +830,7 @@ def search_page(params: SearchParams) -> Query:
     # a tier that holds no listing for sure (query.Tiers.empty: the typed words' own lexemes are in no
     # listing, as `fendr stratocastr`'s first two) is left out: its plan's start-up cost is all it adds
     empty = tiers.empty if tiers is not None else ()
+    # (every tier empty and no substring tier: the last one stays, a statement of no tiers is no statement)
     numbers = [n for n in range(len(matches)) if not (n < len(empty) and empty[n])] or [len(matches) - 1]
     for number in numbers:
         tier = matches[number]

@@ -311,7 +311,7 @@ def test_a_phrase_whose_words_the_category_holds_few_of_is_read_from_its_keys(ca
 
 
 async def test_a_phrase_read_from_the_keys_or_among_the_newest_gives_the_same_page(aiohttp_client, database_url, monkeypatch):
-    """Whichever way the phrase tier of a category search is read (sql_search._rare_in_category), the
+    """Whichever way the phrase tier of a category search is read (sql_search._few_in_category), the
     same listings in the same order: the phrase first, newest first, then the words in any order."""
     from searchsvc import sql_search
 
@@ -338,10 +338,9 @@ async def test_a_phrase_read_from_the_keys_or_among_the_newest_gives_the_same_pa
     monkeypatch.setattr(sql_search, "SMALL_TIER_ROWS", 0)  # (this table's counts would read every tier whole)
     ways = []
     for rare in (False, True):
-        monkeypatch.setattr(sql_search, "_rare_in_category", lambda *_: rare)
-        params = await expanded_search(database_url, "guitarra electrica", category="Bajos")
-        ways.append("phrase_words AS MATERIALIZED" in sql_search.search_page(params).text or
-                    "recent_phrase AS MATERIALIZED" in sql_search.search_page(params).text)
+        monkeypatch.setattr(sql_search, "_few_in_category", lambda *_: rare)
+        text = sql_search.search_page(await expanded_search(database_url, "guitarra electrica", category="Bajos")).text
+        ways.append("phrase_words AS MATERIALIZED" in text or "recent_phrase AS MATERIALIZED" in text)
         got = await answers()
         # the phrase (newest first), the words as typed, their stems (`electrico`); the other order, no phrase
         assert got == [["100", "102", "103", "101"], ["103", "100", "102", "101"]], (rare, got)
