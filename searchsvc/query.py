@@ -40,6 +40,10 @@ FUZZY_MAX_WORDS = 3  # near spellings tried per word, most similar (then most fr
 # 'minilogue-xd'`), else as `minilogue:*`: the same rows, but a GIN index skips through another key
 # (the category) for plain words, while a prefix collects all its matches first (ops/bench/EXPLAIN.md)
 PREFIX_MAX_WORDS = 30
+# A search's substring tier is read through the indexed words holding its text (Expansion.substring_words)
+# when there are at most this many: `moog` has one (`minimoog`), `strat` two (`estratocaster` and its
+# stem), and each is one more key of the GIN read; more are looked for through the trigram index.
+SUBSTRING_WORDS_MAX = 16
 
 _ENDS_WITH_WORD = re.compile(r"[^\W_]$")
 # A hyphen between a word and a number is the number's sign to PostgreSQL's parser, which indexes
@@ -185,6 +189,10 @@ class Expansion:
     # listings whose names hold the two typed words (a word matching nothing: its nearest spelling) as a
     # phrase (sql_words.phrase_listings; None: unknown)
     phrase_listings: int | None = None
+    # the indexed words that do hold plain words where a name could (at most SUBSTRING_WORDS_MAX;
+    # None: more, or not plain words; empty: substring_in_words): a name holding the text that
+    # matches no tier holds one of them, so their index finds the substring tier (sql.holding_words)
+    substring_words: tuple[str, ...] | None = None
 
     def get(self, word: str) -> WordLexemes:
         found = self.words.get(word)
@@ -194,12 +202,10 @@ class Expansion:
 def expansion_from_rows(rows) -> Expansion:
     """An Expansion from the rows of sql_words.word_expansion (synonyms arrive as JSON text)."""
     words = {}
-    listings = publish = prices = category = None
-    substring_in_words = False
+    listings = publish = prices = category = holding = None
     for r in rows:
         # (the same on every row: the table's size and statistics)
-        listings, substring_in_words, publish, prices = (
-            r["listings"], r["substring_in_words"], r["publish_stats"], r["price_stats"])
+        listings, holding, publish, prices = r["listings"], r["substring_words"], r["publish_stats"], r["price_stats"]
         if category is None and r["category_floor"] is not None and listings:
             category = CategoryWords(dict(zip(r["category_words"] or (), r["category_shares"] or ())), r["category_floor"], listings)
         synonyms = json.loads(r["synonyms"]) if isinstance(r["synonyms"], str) else r["synonyms"]
@@ -213,8 +219,10 @@ def expansion_from_rows(rows) -> Expansion:
             literal_ndoc=r["literal_ndoc"], prefix_ndoc=r["prefix_ndoc"],
             forgiving_ndoc=r["forgiving_ndoc"], fuzzy_ndoc=r["fuzzy_ndoc"],
         )
+    substring_words = tuple(holding) if holding is not None and len(holding) <= SUBSTRING_WORDS_MAX else None
     return Expansion(
-        words, listings, substring_in_words, stats_from_text(publish), price_stats_from_text(prices), category,
+        words, listings, substring_words == (), stats_from_text(publish), price_stats_from_text(prices), category,
+        substring_words=substring_words,
     )
 
 

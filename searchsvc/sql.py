@@ -319,6 +319,28 @@ def words_or_substring(words: str, like: str, category: str | None = None, once:
     return f"(({substring_match(like, once)} AND {category_clause(category, once)}{within}) OR ({words}{within}))"
 
 
+# The match of a search whose substring-only names hold one of a few indexed words (holding_words): the
+# words' index reads the listings of its words or of those (exact, no recheck), and each is then
+# tested as stored: its words (ts_match_vq, which no index answers: see TSQUERY_CHECK; 0.3 us), else
+# its name holding the text (4-8 us, for the few). Through the trigram index instead, every listing
+# whose name holds the text was rechecked, keyed words and folded name: `moog` in Sintetizadores over
+# 500 read its 10,139 listings in 100 ms at 1M (ops/bench/EXPLAIN.md, session 16).
+HELD_MATCH = "(ts_match_vq(search_vector, {any}::tsquery) OR {substring})"
+
+
+def holding_words(params: SearchParams) -> str | None:
+    """The tsquery text (`'minimoog'`) of the indexed words through which names hold the search text
+    without matching its words (query.Expansion.substring_words); None: no such word (no substring
+    tier), or too many or not known (the trigram index then finds the names)."""
+    words = params.expansion.substring_words if params.expansion is not None else None
+    return " | ".join(map(query.quote, words)) if words else None
+
+
+def wider_match(any_match: str, holding: str | None) -> str:
+    """The tsquery text a GIN read asks for `any_match` or the `holding` words (holding_words)."""
+    return any_match if holding is None else f"({any_match}) | {holding}"
+
+
 def within_category(params: SearchParams) -> query.CategoryWords | None:
     """ANALYZE's counts of the searched category's words (None: no category, or never analyzed)."""
     return params.expansion.category if params.expansion is not None and params.category is not None else None
@@ -358,7 +380,9 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     A text without 3 letters or digits in a row counts its word matches only (no index serves
     such a substring: the page looks for substring-only matches among the newest listings), or,
     with no words at all, its substring matches among the newest listings. A text whose
-    substring matches all match its words (substring_in_words) counts its word matches only.
+    substring matches all match its words (substring_in_words) counts its word matches only; one
+    whose substring-only matches hold one of a few indexed words (holding_words) reads those words
+    beside its own through the words' index (HELD_MATCH), not the trigram index.
     With a category, words that are plain words (no phrase, weight or exclusion) are counted
     within it (CATEGORY_WORDS_MATCH): one index key each, whose statistics also give the planner's
     estimate per category, where the words' share times the category's share assumed the brand as
@@ -375,10 +399,12 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     rare = tiers is not None and within is not None and rare_in_category(
         tiers.any_match, within, max(SMALL_TIER_ROWS, int(KEYED_MAX_SHARE * within.listings))) is not None
     loose = tsquery.indexable(tiers.any_match) if rare else None
+    # the names holding the text other than as its words, when a few words hold it so (holding_words)
+    holding = holding_words(params) if tiers is not None and selective else None
     keyed = category = None
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
-        keyed = keyed_words(tiers.any_match, category, args)[0]
+        keyed = keyed_words(wider_match(tiers.any_match, None if _words_only(params) else holding), category, args)[0]
 
     def price_blocks() -> str | None:  # (`blocks`: the range's blocks, bound where a branch uses them)
         return PRICE_BLOCKS_MATCH.format(bind_next(args, prices.price_blocks(params.min_price, params.max_price))) if blocks else None
@@ -394,6 +420,10 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
         if not selective:
             return NEWEST_SUBSTRING_MATCH.format(substring=substring_match(like), rows=SHORT_TEXT_PROBE_ROWS, tier_order=TIER_ORDER), False
         return narrowed(substring_match(like)), False
+    if holding is not None:
+        words = keyed or TSQUERY_MATCH.format(tsquery=bind_next(args, wider_match(tiers.any_match, holding)))
+        held = HELD_MATCH.format(any=bind_next(args, tiers.any_match), substring=substring_match(like))
+        return f"{narrowed(words)} AND {held}", keyed is not None
     if keyed:
         return words_or_substring(keyed, like, category, blocks=price_blocks()), True
     return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like, blocks=price_blocks()), False
@@ -413,7 +443,9 @@ def filtered_where(params: ListParams, args: list[Any], ordered: bool = False, b
     if isinstance(params, SearchParams):
         match, holds_category = _search_match(params, args, blocks and _counted_by_blocks(params))
         if holds_category and ordered:
-            match, holds_category = f"{match} AND {TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).any_match))}", False
+            if _words_only(params):
+                match = f"{match} AND {TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).any_match))}"
+            holds_category = False  # (a name holding the text matches no words: the category is tested as stored)
         clauses.append(match)
         skip = ("category",) if holds_category else ()
     return and_all(clauses + where_clauses(params, args, skip))

@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 from . import prices, query, recency, tsquery
 from .params import SearchParams
 from .sql import (
-    LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
+    HELD_MATCH, LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
     TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
-    category_bound, keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category, search_tiers,
-    substring_in_words, substring_match, trigram_selective, where_clauses, within_category, words_or_substring,
+    category_bound, holding_words, keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category,
+    search_tiers, substring_in_words, substring_match, trigram_selective, where_clauses, wider_match, within_category,
+    words_or_substring,
 )
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
@@ -724,6 +725,7 @@ def search_page(params: SearchParams) -> Query:
     # can only be probed. Its values are bound only when the text uses them (an unused $n has no type).
     substring_read = "small" if trigram_selective(params.name) else "probe only"
     substring_tier = tiers is None or not substring_in_words(params)
+    holding = holding_words(params) if tiers is not None else None
     in_category = within_category(params)
     bounds, any_bound = _bounds(tiers, in_category, windows_depth)
     # with a category alone, a tier the category's own counts call common is walked when the rule
@@ -799,26 +801,33 @@ def search_page(params: SearchParams) -> Query:
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
+        if holding is not None:  # (read through the words holding the text: sql.HELD_MATCH)
+            substring = f"{TSQUERY_MATCH.format(tsquery=bind_next(args, holding))} AND {substring}"
         matches.append(TierRead(substring, substring, read_filters(False, None), filters, substring_read))
     candidates = ""
     counted = False  # the candidates are exactly the listings the search matches: their count is the count
     if one_pass:
         # (the keyed words may match more: each tier then checks its own condition on the candidates)
-        keyed = keyed_words(tiers.any_match, category, args, once=True)
+        keyed = keyed_words(wider_match(tiers.any_match, holding), category, args, once=True)
         if keyed is None:
-            words = TSQUERY_MATCH.format(tsquery=any_match or bind_next(args, tiers.any_match))
+            words = TSQUERY_MATCH.format(tsquery=any_match if any_match and holding is None else bind_next(
+                args, wider_match(tiers.any_match, holding)))
         else:
             words = keyed[0]
         # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
-        recheck_us = prices.FOLDED_RECHECK_US if like is not None and keyed is not None else 0.0
+        recheck_us = prices.FOLDED_RECHECK_US if like is not None and keyed is not None and holding is None else 0.0
         if like is None:
             match, read = words, read_filters(keyed is not None, any_bound, recheck_us)
+        elif holding is not None:  # the words or the words holding the text, then each listing tested
+            match = f"{words} AND {HELD_MATCH.format(any=any_match, substring=substring_match(like, once=True))}"
+            read = read_filters(keyed is not None, any_bound)
         else:  # each arm of the OR asks its own index for the range's blocks
             blocks = read_blocks(any_bound, recheck_us)
             match = words_or_substring(words, like, category if keyed else None, once=True, blocks=blocks)
             read = and_all((keyed_clauses if keyed else clauses) + tested_price)
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=read)
-        counted = keyed is None or keyed[1]
+        # (HELD_MATCH tests each candidate's own words: they are the matches whatever the keyed words match)
+        counted = keyed is None or keyed[1] or holding is not None
     parts = []
     probe_arg = walk_arg = walk_min_arg = None
     templates = {

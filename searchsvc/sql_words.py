@@ -3,8 +3,8 @@
 One short statement per search text (and category), kept per worker for WORD_CACHE_TTL_S
 (views._expanded): each word's literal and stemmed lexemes with how many listings hold them
 (search_word), synonyms, near spellings of words that match nothing, the words a short prefix
-stands for, whether names hold the text only as its words (then no substring tier), the spread of
-publish dates (recency.py) and, with a category, the category's common words (migration 0019).
+stands for, the indexed words through which names may hold the text other than as its words (none:
+no substring tier; a few: the substring tier is read through them), the spread of publish dates (recency.py) and, with a category, the category's common words (migration 0019).
 query.expansion_from_rows() reads its rows; query.tiers() and sql_search.search_page() use them.
 Pure functions, but for look_up(), which runs the look-up and the phrase count through the fetch it
 is given (the service's pools, or a benchmark's or test's connection) so that all of them expand a
@@ -117,39 +117,41 @@ SELECT k.word, k.literal, k.spanish, k.english, k.literal_ndoc, k.prefix_ndoc, k
        coalesce(near.words, '{}') AS fuzzy, coalesce(near.ndoc, 0) AS fuzzy_ndoc,
        cw.words AS category_words, cw.shares AS category_shares, cw.floor AS category_floor,
        -- the typed text ($8: its words, letters and digits, when they are all it holds between
-       -- single spaces; else NULL) inside names only as those words: the first may end a longer
-       -- indexed word, the last begin one (one word: either), unless that word is the last one and
-       -- a prefix ($9, as the tiers match it); no indexed word (nor any whose folded form differs
-       -- from it) may do so. Then every name containing the text matches the tiers' words and the
-       -- substring tier is empty. (The patterns written out, not read from a CTE: as values of
-       -- a subquery the planner scanned search_word for them, 1-2 ms each, not its trigram indexes.)
-       (
-           $8::text[] IS NOT NULL
-           AND NOT EXISTS (SELECT FROM typed t WHERE t.literal <> ARRAY[searchsvc_fold(t.word)])
-           AND NOT EXISTS (
-               SELECT FROM search_word w
-               WHERE w.word LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
-                 AND w.word <> searchsvc_fold(($8::text[])[1])
-                 AND NOT (cardinality($8::text[]) = 1 AND $9::bool AND w.word LIKE searchsvc_fold(($8::text[])[1]) || '%')
-           )
-           AND NOT EXISTS (
-               SELECT FROM search_word w
-               WHERE w.word <> searchsvc_fold(w.word)
-                 AND searchsvc_fold(w.word) LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
-           )
-           AND (cardinality($8::text[]) = 1 OR $9::bool OR (
-               NOT EXISTS (
-                   SELECT FROM search_word w
-                   WHERE w.word LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
-                     AND w.word <> searchsvc_fold(($8::text[])[cardinality($8::text[])])
-               )
-               AND NOT EXISTS (
-                   SELECT FROM search_word w
-                   WHERE w.word <> searchsvc_fold(w.word)
-                     AND searchsvc_fold(w.word) LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
-               )
-           ))
-       ) AS substring_in_words
+       -- single spaces; else NULL) inside names other than as those words: the indexed words where
+       -- a name could hold it so (the first typed word ending a longer word, the last beginning one
+       -- (one word: either), unless that word is the last one and a prefix ($9, as the tiers match
+       -- it); words whose folded form does so), at most $11. None: every name containing the text
+       -- matches the tiers' words and the substring tier is empty; a few: the substring-only matches
+       -- hold one of them, and their index finds them (sql.holding_words); NULL: not plain words.
+       -- (The patterns written out, not read from a CTE: as values of a subquery the planner
+       -- scanned search_word for them, 1-2 ms each, not its trigram indexes.)
+       CASE WHEN $8::text[] IS NOT NULL AND NOT EXISTS (SELECT FROM typed t WHERE t.literal <> ARRAY[searchsvc_fold(t.word)])
+       THEN ARRAY(
+           SELECT h.word FROM (
+               (SELECT w.word FROM search_word w
+                WHERE w.word LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
+                  AND w.word <> searchsvc_fold(($8::text[])[1])
+                  AND NOT (cardinality($8::text[]) = 1 AND $9::bool AND w.word LIKE searchsvc_fold(($8::text[])[1]) || '%')
+                LIMIT $11)
+               UNION
+               (SELECT w.word FROM search_word w
+                WHERE w.word <> searchsvc_fold(w.word)
+                  AND searchsvc_fold(w.word) LIKE '%' || searchsvc_fold(($8::text[])[1]) || CASE WHEN cardinality($8::text[]) = 1 THEN '%' ELSE '' END
+                LIMIT $11)
+               UNION
+               (SELECT w.word FROM search_word w
+                WHERE cardinality($8::text[]) > 1 AND NOT $9::bool
+                  AND w.word LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
+                  AND w.word <> searchsvc_fold(($8::text[])[cardinality($8::text[])])
+                LIMIT $11)
+               UNION
+               (SELECT w.word FROM search_word w
+                WHERE cardinality($8::text[]) > 1 AND NOT $9::bool
+                  AND w.word <> searchsvc_fold(w.word)
+                  AND searchsvc_fold(w.word) LIKE searchsvc_fold(($8::text[])[cardinality($8::text[])]) || '%'
+                LIMIT $11)
+           ) AS h ORDER BY h.word LIMIT $11
+       ) END AS substring_words
 FROM known k
 CROSS JOIN category_words AS cw
 -- near spellings: for a word that finds nothing, or far less than a similar word does (a typo
@@ -171,8 +173,9 @@ ORDER BY k.ord
 
 def word_expansion(text: query.SearchText, name: str | None = None, category: str | None = None) -> Query:
     """Look up the typed words' lexemes, synonyms and (for words matching nothing) near spellings;
-    when `name` (the search text) is plain words, whether names hold it only as those words, the
-    first maybe ending a word and the last beginning one it is a prefix of (Expansion.substring_in_words);
+    when `name` (the search text) is plain words, the indexed words through which names may hold it
+    otherwise than as those words, the first maybe ending a word and the last beginning one it is a
+    prefix of (Expansion.substring_words);
     with a `category`, its most common words (Expansion.category)."""
     words = text.all_words
     plain = {w: i for i, w in enumerate(text.words)}
@@ -185,6 +188,7 @@ def word_expansion(text: query.SearchText, name: str | None = None, category: st
     return Query(WORD_EXPANSION_SQL, (
         list(words), prefix, fuzzy, query.FUZZY_MIN_SIMILARITY, query.FUZZY_MAX_WORDS, query.FUZZY_MORE_COMMON,
         query.PREFIX_MAX_WORDS, list(parts) if plain_words else None, plain_words and prefix[len(parts) - 1], category,
+        query.SUBSTRING_WORDS_MAX + 1,
     ), generic_plan=True)
 
 

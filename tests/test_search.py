@@ -180,6 +180,76 @@ async def test_several_words_skip_the_substring_tier_only_when_no_longer_word_en
     assert sorted(await _links(client, "name=korg minilogue")) == ["1", "2", "5"]
 
 
+async def test_names_holding_the_text_inside_a_longer_word_are_found_through_that_word(client, database_url):
+    """`moog` inside "Minimoog": no word of the search matches such a name, its text does (the old
+    backend's substring guarantee). The few indexed words holding the text (query.Expansion.
+    substring_words: `micromoog`, `minimoog`) are read through the words' index beside the search's
+    own (sql.holding_words): in the page, its count and facets, in every sort, within a category and
+    a price range, whether the category holds few or many of the words. Found by the words they are
+    in, not by the trigram index: where those words grow, so do the answers."""
+    rows = [
+        listing(1, name="Moog Sub 37", category="Sintetizadores", price=900),
+        listing(2, name="Minimoog Model D", category="Sintetizadores", price=2500),
+        listing(3, name="Micromoog vintage", category="Sintetizadores", price=300),
+        listing(4, name="Roland Juno moo g", category="Sintetizadores", price=700),
+        listing(5, name="Minimoog poster", category="Teclados", price=20),
+        listing(6, name="Moog Grandmother", category="sintetizadores", price=800),
+    ]
+    rows += [listing(100 + n, name=f"Korg Minilogue {n}", category="Sintetizadores", price=400) for n in range(30)]
+    await insert(database_url, rows)
+    params = await expanded_search(database_url, "moog")
+    assert params.expansion.substring_words == ("micromoog", "minimoog")
+    searches = [
+        ("name=moog", {"1", "2", "3", "5", "6"}),
+        ("name=MOOG&category=Sintetizadores", {"1", "2", "3", "6"}),
+        ("name=moog&category=Sintetizadores&minPrice=500", {"1", "2", "6"}),
+        ("name=moog&minPrice=100&maxPrice=1000", {"1", "3", "6"}),
+        ("name=moog&category=Teclados", {"5"}),
+    ]
+    for search, expected in searches:
+        for sort in ("relevance", "price_asc", "newest"):
+            resp = await client.get(f"/searchInstrument/?{search}&sort={sort}&facets=website")
+            body = await resp.json()
+            assert resp.status == 200, body
+            assert {r["link"].rsplit("/", 1)[1] for r in body["results"]} == expected, (search, sort)
+            assert body["count"] == len(expected), (search, sort)
+            assert sum(f["count"] for f in body["facets"]["website"]) == len(expected), (search, sort)
+    # a word holding the text that no listing held before: the look-up finds it, the search too
+    await insert(database_url, [listing(7, name="Supermoogy pedal", category="Efectos", price=150)])
+    assert "supermoogy" in (await expanded_search(database_url, "moog")).expansion.substring_words  # (and its stems)
+    assert {"1", "2", "3", "5", "6", "7"} == set(await _links(client, "name=moog"))
+
+
+async def test_a_substring_held_by_words_whose_stored_form_keeps_its_accents_is_found(client, database_url):
+    """A token of letters and digits keeps its accents as a lexeme (`año2020edición`), where the folded
+    name does not: the words holding `2020edicion` are looked for by their folded form too."""
+    await insert(database_url, [
+        listing(1, name="Calendario Año2020edición Yamaha"), listing(2, name="Yamaha 2020 edicion"),
+        listing(3, name="Libro 2020edicionES"),
+    ])
+    params = await expanded_search(database_url, "2020edicion")
+    assert "año2020edición" in params.expansion.substring_words
+    assert sorted(await _links(client, "name=2020edicion")) == ["1", "3"]
+    assert sorted(await _links(client, "name=2020edicion&sort=price_asc")) == ["1", "3"]
+
+
+def test_too_many_words_holding_the_text_are_left_to_the_trigram_index():
+    from searchsvc import query, sql
+    from searchsvc.params import SearchParams
+
+    rows = [{
+        "word": "les", "literal": ["les"], "spanish": [], "english": [], "synonyms": "[]", "fuzzy": [], "prefix_words": None,
+        "literal_ndoc": 5, "prefix_ndoc": 5, "forgiving_ndoc": 5, "fuzzy_ndoc": 0, "listings": 100, "publish_stats": None,
+        "price_stats": None, "category_floor": None, "category_words": None, "category_shares": None,
+        "substring_words": [f"word{n}les" for n in range(count)],
+    } for count in (query.SUBSTRING_WORDS_MAX, query.SUBSTRING_WORDS_MAX + 1)]
+    few, many = (query.expansion_from_rows([row]) for row in rows)
+    assert len(few.substring_words) == query.SUBSTRING_WORDS_MAX and not few.substring_in_words
+    assert many.substring_words is None and not many.substring_in_words
+    assert sql.holding_words(SearchParams(name="les").with_expansion(few)).count("|") == query.SUBSTRING_WORDS_MAX - 1
+    assert sql.holding_words(SearchParams(name="les").with_expansion(many)) is None
+
+
 async def test_a_page_tried_from_its_first_tier_alone_is_the_whole_statements_page(aiohttp_client, database_url, monkeypatch):
     """A phrase expected to fill page 1 is read alone first (sql_search._first_try_tiers, Query.first_try):
     when it fills the page, that is the page; when it falls short, the whole statement's page is. The
