@@ -638,6 +638,25 @@ def _common_in_category(text: str, within: query.CategoryWords, rows: int) -> bo
     return listed is not None and listed > rows
 
 
+def _common_in_range(text: str, bound: int, within: query.CategoryWords | None, price_share: float | None, rows: int) -> bool:
+    """Are more than `rows` of a tier's (at most `bound`) listings expected within the search's price range
+    (its share of the table) and category (ANALYZE's counts of the words it lists; a word it does not
+    list: too few to say)? A tier of at most listings x depth / probe rows (12,000 at 1M) was read
+    whole whatever the filters: `moog` in Sintetizadores over 500 read 8,904 listings (42-47 ms at 1M),
+    `nord stage` over 500 6,409 (31-41), where walking the newest found a page in 3.8-12. The range's
+    share is the table's, not the words' (nord stages are dear): when the probe finds fewer than the
+    rule expects, the tier is read whole after it (walk_min), 6-9 -> 16-22 ms for `nord stage` from 100
+    to 1000. The 30 locust searches this changes: 579 -> 384 ms in all (ops/bench/EXPLAIN.md, session 16)."""
+    if price_share is None:
+        return False
+    if within is not None:
+        listed = tsquery.bound(text, lambda word: None if word.prefix else within.listed(word.lexeme))
+        if listed is None:
+            return False
+        bound = min(bound, listed)
+    return bound * price_share > rows
+
+
 def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     """Are all the tiers' rows together (at most `any_bound`) few enough to read them in one candidate pass?"""
     return any_bound is not None and any_bound <= small_rows
@@ -732,11 +751,17 @@ def search_page(params: SearchParams) -> Query:
     # without filters would walk it (its listings are spread over the newest as over the category)
     within = in_category if filter_names == ["category"] else None
     read_rows = _small_tier_rows(listings, windows_depth, probe_rows, False)  # (the rule without filters)
+    # with a price range, a tier of few enough listings to read whole is probed when more than that
+    # are expected in the range (and category), and walked only if its probe confirms it
+    common_in_range = [
+        b is not None and b <= small_rows and _common_in_range(text, b, in_category, price_share, read_rows)
+        for text, b in zip(tiers.queries if tiers else (), bounds)
+    ]
     tier_reads = [
         "probe" if b is None or (b > small_rows and _qualifying(text, b, in_category, price_share) > read_rows)
-        or (within is not None and _common_in_category(text, within, read_rows))
+        or (within is not None and _common_in_category(text, within, read_rows)) or in_range_common
         else "small"
-        for text, b in zip(tiers.queries if tiers else (), bounds)
+        for text, b, in_range_common in zip(tiers.queries if tiers else (), bounds, common_in_range)
     ]
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
@@ -788,6 +813,11 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
+        if number < len(common_in_range) and common_in_range[number] and listings:
+            # walked only if the probe finds the range holding more than read_rows (a few expensive
+            # listings among many words: `zildjian` in Baterias over 500, 1,381 of ~4,500 expected,
+            # walked 40,000 listings, 22 -> 46 ms at 1M; read whole after its probe, 22)
+            walk_min = max(walk_min, math.ceil(read_rows * probe_rows / listings))
         # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
         span_rows = None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings
         matches.append(TierRead(

@@ -371,3 +371,39 @@ def test_a_tier_the_category_and_range_leave_few_of_is_read_whole(share_in_categ
     params = SearchParams(name="ibanez", category="Bajos", min_price=min_price, max_price=max_price)
     text = sql_search.search_page(params.with_expansion(expansion)).text
     assert ("probe AS MATERIALIZED" not in text.split("\n    UNION ALL\n")[0]) == read_whole
+
+
+@pytest.mark.parametrize("share_in_category, category, min_price, max_price, walked", [
+    (0.0118, "Sintetizadores", 300, None, True),  # 11,800 there, ~4,300 over 300: walking finds a page sooner
+    (0.0118, "Sintetizadores", 1000, 3000, False),  # ~360 in a narrow range of dear ones: few to read
+    (None, "Sintetizadores", 300, None, False),  # not among the category's common words: few there
+    (None, None, 300, None, True),  # a range alone: ~4,300 of the word's 11,907 listings in it
+])
+def test_a_tier_the_range_leaves_many_of_is_walked_if_its_probe_confirms_it(
+    share_in_category, category, min_price, max_price, walked,
+):
+    """`moog` in Sintetizadores over 500 (11,907 listings, under the 12,000 a filtered tier is read
+    whole below at 1M): read whole, 8,904 listings in 42-47 ms; walked, 12. Walked only when the
+    probe finds at least what reading costs less below (3,873 at 1M) as a share of its 5,000 newest
+    listings: 20, not the usual 9 (the range's share is the table's, not the word's)."""
+    import math
+
+    from searchsvc import prices, query, sql_search
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    lexemes = query.WordLexemes(("moog",), ("moog",), ("moog",), (), (), 11_907, 11_907, 11_907, 0)
+    shares = {"yamaha": 0.0378} | ({"moog": share_in_category} if share_in_category else {})
+    # 64% of the prices under 300, a third from 300 to 1,000, 3% from 1,000 to 3,000
+    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
+    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")
+    expansion = query.Expansion(
+        {"moog": lexemes}, listings, substring_in_words=True, category=query.CategoryWords(shares, 0.0026, listings),
+        prices=spread,
+    )
+    params = SearchParams(name="moog", category=category, min_price=min_price, max_price=max_price)
+    page = sql_search.search_page(params.with_expansion(expansion))
+    assert ("probe AS MATERIALIZED" in page.text.split("\n    UNION ALL\n")[0]) == walked
+    confirming = math.ceil(3873 * sql_search.PROBE_ROWS / listings)
+    assert (confirming in page.args) == walked
+    assert math.ceil(sql_search.WALK_MIN_SHARE * 60) not in page.args
