@@ -410,6 +410,12 @@ def windows_from(params: SearchParams, start: int, after: int | None) -> Query |
 READ_COST = 4  # a listing read whole through the index costs ~4 walked ones (3.4 vs 0.9 us at 1M)
 
 
+# A listing read in one candidate pass through the trigram index (a text no few words hold:
+# sql.holding_words) costs ~18 us, its name and the keyed words rechecked: ~20 walked ones (`boss
+# ds-1` in Efectos under 200: 5,628 listings in 102-109 ms at 1M, walked 5.8; EXPLAIN.md, session 16)
+RECHECKED_COST = 20
+
+
 def _small_tier_rows(listings: int | None, depth: int, probe_rows: int, filtered: bool) -> int:
     """A tier holding at most this many listings is read whole through the GIN index, not probed.
 
@@ -646,7 +652,9 @@ def _common_in_range(text: str, bound: int, within: query.CategoryWords | None, 
     `nord stage` over 500 6,409 (31-41), where walking the newest found a page in 3.8-12. The range's
     share is the table's, not the words' (nord stages are dear): when the probe finds fewer than the
     rule expects, the tier is read whole after it (walk_min), 6-9 -> 16-22 ms for `nord stage` from 100
-    to 1000. The 30 locust searches this changes: 579 -> 384 ms in all (ops/bench/EXPLAIN.md, session 16)."""
+    to 1000. The 30 locust searches this changes: 579 -> 384 ms in all (ops/bench/EXPLAIN.md, session 16).
+    `rows`: below it reading costs less than walking; fewer where one candidate pass would recheck
+    every name holding the text (RECHECKED_COST: `boss ds-1` under 200, ~2,200 expected, 56 -> 4.5 ms)."""
     if price_share is None:
         return False
     if within is not None:
@@ -751,10 +759,14 @@ def search_page(params: SearchParams) -> Query:
     # without filters would walk it (its listings are spread over the newest as over the category)
     within = in_category if filter_names == ["category"] else None
     read_rows = _small_tier_rows(listings, windows_depth, probe_rows, False)  # (the rule without filters)
+    # (one candidate pass through the trigram index would recheck every name holding the text: reading
+    # then costs RECHECKED_COST walked listings a listing, and walking pays off sooner)
+    rechecked = substring_tier and holding is None and substring_read == "small" and bool(listings)
+    range_rows = math.isqrt(int(listings * windows_depth / RECHECKED_COST)) if rechecked else read_rows
     # with a price range, a tier of few enough listings to read whole is probed when more than that
     # are expected in the range (and category), and walked only if its probe confirms it
     common_in_range = [
-        b is not None and b <= small_rows and _common_in_range(text, b, in_category, price_share, read_rows)
+        b is not None and b <= small_rows and _common_in_range(text, b, in_category, price_share, range_rows)
         for text, b in zip(tiers.queries if tiers else (), bounds)
     ]
     tier_reads = [
@@ -817,7 +829,7 @@ def search_page(params: SearchParams) -> Query:
             # walked only if the probe finds the range holding more than read_rows (a few expensive
             # listings among many words: `zildjian` in Baterias over 500, 1,381 of ~4,500 expected,
             # walked 40,000 listings, 22 -> 46 ms at 1M; read whole after its probe, 22)
-            walk_min = max(walk_min, math.ceil(read_rows * probe_rows / listings))
+            walk_min = max(walk_min, math.ceil(range_rows * probe_rows / listings))
         # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
         span_rows = None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings
         matches.append(TierRead(

@@ -407,3 +407,23 @@ def test_a_tier_the_range_leaves_many_of_is_walked_if_its_probe_confirms_it(
     confirming = math.ceil(3873 * sql_search.PROBE_ROWS / listings)
     assert (confirming in page.args) == walked
     assert math.ceil(sql_search.WALK_MIN_SHARE * 60) not in page.args
+
+
+@pytest.mark.parametrize("held_in_words, walked", [
+    (False, True),  # names holding `zork` otherwise: one pass would recheck each through the trigram index
+    (True, False),  # every name holding it matches its words: one pass reads them at the usual cost
+])
+def test_a_priced_tier_is_walked_sooner_when_one_pass_would_recheck_names(held_in_words, walked):
+    """`boss ds-1` under 200 (11,855 listings, ~2,200 expected in the range, under the 3,873 reading
+    costs less than walking below at 1M): its one candidate pass through the trigram index rechecked
+    each name holding the text, 56 ms; walked, 4.5 (sql_search.RECHECKED_COST)."""
+    from searchsvc import prices, query, sql_search
+    from searchsvc.params import SearchParams
+
+    listings = 1_000_000
+    lexemes = query.WordLexemes(("zork",), ("zork",), ("zork",), (), (), 11_855, 11_855, 11_855, 0)
+    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
+    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")  # 21% under 100
+    expansion = query.Expansion({"zork": lexemes}, listings, substring_in_words=held_in_words, prices=spread)
+    page = sql_search.search_page(SearchParams(name="zork", max_price=100).with_expansion(expansion))
+    assert ("probe AS MATERIALIZED" in page.text.split("\n    UNION ALL\n")[0]) == walked
