@@ -248,7 +248,7 @@ def _counted_by_blocks(params: SearchParams) -> bool:
 def count_estimate(params: ListParams) -> Query:
     """The planner's estimate of how many rows match `params` (list or search): EXPLAIN, no scan."""
     args: list[Any] = []
-    return Query(ESTIMATE_SQL.format(where=filtered_where(params, args)), tuple(args))
+    return Query(ESTIMATE_SQL.format(where=filtered_where(params, args, estimate=True)), tuple(args))
 
 
 def like_pattern(text: str) -> str:
@@ -377,7 +377,7 @@ def _words_only(params: SearchParams) -> bool:
     return search_tiers(params) is not None and (not trigram_selective(params.name) or substring_in_words(params))
 
 
-def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -> tuple[str, bool]:
+def _search_match(params: SearchParams, args: list[Any], blocks: bool = False, estimate: bool = False) -> tuple[str, bool]:
     """What a search matches, for counts and facets: any tier, or the name containing the text; and
     whether that condition holds the category's own (the filters then leave it out).
 
@@ -391,7 +391,10 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     within it (CATEGORY_WORDS_MATCH): one index key each, whose statistics also give the planner's
     estimate per category, where the words' share times the category's share assumed the brand as
     common in every category (`fender` in Teclados: 17,048 estimated, none there). `blocks`: each
-    index read also asks for the price range's blocks (list_count).
+    index read also asks for the price range's blocks (list_count). `estimate`: for the planner's
+    estimate only (count_estimate): the names holding the text as the trigram index finds them, as
+    the planner estimates them from its statistics (it cannot see into HELD_MATCH's test: it took a
+    third of the words, and `pedal delay`, ~2,500 estimated, ran a capped count of 11 ms at 1M).
     """
     tiers = search_tiers(params)
     selective = trigram_selective(params.name)
@@ -404,7 +407,7 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
         tiers.any_match, within, max(SMALL_TIER_ROWS, int(KEYED_MAX_SHARE * within.listings))) is not None
     loose = tsquery.indexable(tiers.any_match) if rare else None
     # the names holding the text other than as its words, when a few words hold it so (holding_words)
-    holding = holding_words(params) if tiers is not None and selective else None
+    holding = holding_words(params) if tiers is not None and selective and not estimate else None
     keyed = category = None
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
@@ -433,7 +436,9 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False) -
     return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like, blocks=price_blocks()), False
 
 
-def filtered_where(params: ListParams, args: list[Any], ordered: bool = False, blocks: bool = False) -> str:
+def filtered_where(
+    params: ListParams, args: list[Any], ordered: bool = False, blocks: bool = False, estimate: bool = False,
+) -> str:
     """The whole WHERE condition of a list or search request (text match and filters).
 
     Facets and counts reuse it so they always agree with the page. `ordered`: for a page in another
@@ -441,6 +446,7 @@ def filtered_where(params: ListParams, args: list[Any], ordered: bool = False, b
     listing: the words and the category are then also tested as they are stored, which costs less
     than the keyed words and comes first (cheaper conditions run first; `korg` in Teclados by date:
     20 ms, the keyed words alone 91), where counts keep only the keyed words (they estimate alone).
+    `estimate`: for the planner's estimate only (count_estimate, _search_match).
     `blocks`: a search's indexes are also asked for its price range's blocks (list_count, facets),
     or, where they find few listings, the range is tested on each (prices.tested) and not read from
     the price's own index beside them: `ukelele` from 1,000 to 3,000 (1,117 listings, none in the
@@ -450,7 +456,7 @@ def filtered_where(params: ListParams, args: list[Any], ordered: bool = False, b
     clauses, skip, tested = [], (), ()
     if isinstance(params, SearchParams):
         by_blocks = blocks and _counted_by_blocks(params)
-        match, holds_category = _search_match(params, args, by_blocks)
+        match, holds_category = _search_match(params, args, by_blocks, estimate)
         if holds_category and ordered:
             if _words_only(params):
                 match = f"{match} AND {TSQUERY_MATCH.format(tsquery=bind_next(args, search_tiers(params).any_match))}"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import assert_rejected, expanded_search, insert, listing
+from .conftest import assert_rejected, expanded_search, fetch, insert, listing
 
 
 async def _links(client, query: str) -> list[str]:
@@ -231,6 +231,21 @@ async def test_a_substring_held_by_words_whose_stored_form_keeps_its_accents_is_
     assert "año2020edición" in params.expansion.substring_words
     assert sorted(await _links(client, "name=2020edicion")) == ["1", "3"]
     assert sorted(await _links(client, "name=2020edicion&sort=price_asc")) == ["1", "3"]
+
+
+async def test_a_search_through_the_words_holding_its_text_is_estimated_as_the_planner_sees_names(database_url):
+    """The planner cannot see into the test HELD_MATCH makes of each listing (a function, a third of
+    the rows to it): the estimate that decides whether to count asks for the words or the names
+    holding the text, as it estimates them from its statistics; the count itself reads the words."""
+    from searchsvc import sql
+
+    await insert(database_url, [listing(n, name=f"Moog Sub {n}") for n in range(30)] + [listing(99, name="Minimoog")])
+    params = await expanded_search(database_url, "moog")
+    assert sql.holding_words(params) == "'minimoog'"
+    estimate, count = sql.count_estimate(params), sql.search_count(params, 1001)
+    assert "ts_match_vq" not in estimate.text and "'minimoog'" not in estimate.args
+    assert "ts_match_vq" in count.text
+    assert (await fetch(database_url, count.text, *count.args))[0][0] == 31
 
 
 def test_too_many_words_holding_the_text_are_left_to_the_trigram_index():
