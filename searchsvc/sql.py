@@ -411,7 +411,7 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False, e
     keyed = category = None
     if loose is not None and loose[1]:  # plain words: the keys alone are the condition
         category = bind_next(args, params.category)
-        keyed = keyed_words(wider_match(tiers.any_match, None if _words_only(params) else holding), category, args)[0]
+        keyed = keyed_words(wider_match(tiers.any_match, holding), category, args)[0]
 
     def price_blocks() -> str | None:  # (`blocks`: the range's blocks, bound where a branch uses them)
         return PRICE_BLOCKS_MATCH.format(bind_next(args, prices.price_blocks(params.min_price, params.max_price))) if blocks else None

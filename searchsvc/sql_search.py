@@ -826,7 +826,7 @@ def search_page(params: SearchParams) -> Query:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
         if number < len(common_in_range) and common_in_range[number] and listings:
-            # walked only if the probe finds the range holding more than read_rows (a few expensive
+            # walked only if the probe finds the range holding more than range_rows (a few dear
             # listings among many words: `zildjian` in Baterias over 500, 1,381 of ~4,500 expected,
             # walked 40,000 listings, 22 -> 46 ms at 1M; read whole after its probe, 22)
             walk_min = max(walk_min, math.ceil(range_rows * probe_rows / listings))

@@ -347,6 +347,18 @@ async def test_a_phrase_read_from_the_keys_or_among_the_newest_gives_the_same_pa
     assert ways == [True, False]
 
 
+def _price_spread():
+    """ANALYZE's view of the prices: 64% under 300 (21% under 100), a third from 300 to 1,000, 3% from
+    1,000 to 3,000."""
+    from searchsvc import prices
+
+    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
+    return prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")
+
+
+SPREAD = _price_spread()
+
+
 @pytest.mark.parametrize("share_in_category, min_price, max_price, read_whole", [
     (0.006, 300, 1000, True),  # 6,000 there, a third of them in the range: reading them costs less than walking
     (0.015, 300, 1000, False),  # 15,000 there, ~5,000 in the range: walking the newest finds a page sooner
@@ -356,17 +368,14 @@ def test_a_tier_the_category_and_range_leave_few_of_is_read_whole(share_in_categ
     """`guitarra clasica` in Bajos, 300-1000 (its stems: 70,000 of 1M listings, few in Bajos): the tier was
     probed among the newest 5,000 listings, which held one, then read through the index (7.5 + 7.9 ms at
     1M); what the category and the range let through (sql_search._qualifying) is few enough to read."""
-    from searchsvc import prices, query, sql_search
+    from searchsvc import query, sql_search
     from searchsvc.params import SearchParams
 
     listings = 1_000_000
     lexemes = query.WordLexemes(("ibanez",), ("ibanez",), ("ibanez",), (), (), 70_000, 70_000, 70_000, 0)
     shares = {"yamaha": 0.0378} | ({"ibanez": share_in_category} if share_in_category else {})
-    # a third of the prices from 300 to 1,000, 3% from 1,000 to 3,000
-    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
-    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")
     expansion = query.Expansion(
-        {"ibanez": lexemes}, listings, category=query.CategoryWords(shares, 0.0026, listings), prices=spread,
+        {"ibanez": lexemes}, listings, category=query.CategoryWords(shares, 0.0026, listings), prices=SPREAD,
     )
     params = SearchParams(name="ibanez", category="Bajos", min_price=min_price, max_price=max_price)
     text = sql_search.search_page(params.with_expansion(expansion)).text
@@ -388,18 +397,15 @@ def test_a_tier_the_range_leaves_many_of_is_walked_if_its_probe_confirms_it(
     listings: 20, not the usual 9 (the range's share is the table's, not the word's)."""
     import math
 
-    from searchsvc import prices, query, sql_search
+    from searchsvc import query, sql_search
     from searchsvc.params import SearchParams
 
     listings = 1_000_000
     lexemes = query.WordLexemes(("moog",), ("moog",), ("moog",), (), (), 11_907, 11_907, 11_907, 0)
     shares = {"yamaha": 0.0378} | ({"moog": share_in_category} if share_in_category else {})
-    # 64% of the prices under 300, a third from 300 to 1,000, 3% from 1,000 to 3,000
-    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
-    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")
     expansion = query.Expansion(
         {"moog": lexemes}, listings, substring_in_words=True, category=query.CategoryWords(shares, 0.0026, listings),
-        prices=spread,
+        prices=SPREAD,
     )
     params = SearchParams(name="moog", category=category, min_price=min_price, max_price=max_price)
     page = sql_search.search_page(params.with_expansion(expansion))
@@ -417,13 +423,11 @@ def test_a_priced_tier_is_walked_sooner_when_one_pass_would_recheck_names(held_i
     """`boss ds-1` under 200 (11,855 listings, ~2,200 expected in the range, under the 3,873 reading
     costs less than walking below at 1M): its one candidate pass through the trigram index rechecked
     each name holding the text, 56 ms; walked, 4.5 (sql_search.RECHECKED_COST)."""
-    from searchsvc import prices, query, sql_search
+    from searchsvc import query, sql_search
     from searchsvc.params import SearchParams
 
     listings = 1_000_000
     lexemes = query.WordLexemes(("zork",), ("zork",), ("zork",), (), (), 11_855, 11_855, 11_855, 0)
-    bounds = [300 * i / 64 for i in range(64)] + [300 + 700 * i / 33 for i in range(33)] + [1000, 1666, 2333, 3000]
-    spread = prices.PriceStats("{};{};{" + ",".join(f"{b:.2f}" for b in bounds) + "};0")  # 21% under 100
-    expansion = query.Expansion({"zork": lexemes}, listings, substring_in_words=held_in_words, prices=spread)
+    expansion = query.Expansion({"zork": lexemes}, listings, substring_in_words=held_in_words, prices=SPREAD)
     page = sql_search.search_page(SearchParams(name="zork", max_price=100).with_expansion(expansion))
     assert ("probe AS MATERIALIZED" in page.text.split("\n    UNION ALL\n")[0]) == walked
