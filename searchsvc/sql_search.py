@@ -665,6 +665,16 @@ def _common_in_range(text: str, bound: int, within: query.CategoryWords | None, 
     return bound * price_share > rows
 
 
+def _range_walk_min(rows: int, probe_rows: int, listings: int) -> int:
+    """How many matches the probe of a tier expected in a price range must find for the walk to go on:
+    as many as `rows` (below which reading the tier whole costs less than walking) make among the
+    probe's listings. The range's share is the table's, not the words': a few dear listings among
+    many words walked 40,000 listings before reading the tier (`zildjian` in Baterias over 500, 1,381
+    of ~4,500 expected: 22 -> 46 ms at 1M; `squier` in Bajos over 500, 1,917 of ~6,800: 48-77 ms);
+    read after the probe, 22 and 18-29 (ops/bench/EXPLAIN.md, session 16)."""
+    return math.ceil(rows * probe_rows / listings)
+
+
 def _one_pass(any_bound: int | None, small_rows: int) -> bool:
     """Are all the tiers' rows together (at most `any_bound`) few enough to read them in one candidate pass?"""
     return any_bound is not None and any_bound <= small_rows
@@ -763,18 +773,22 @@ def search_page(params: SearchParams) -> Query:
     # then costs RECHECKED_COST walked listings a listing, and walking pays off sooner)
     rechecked = substring_tier and holding is None and substring_read == "small" and bool(listings)
     range_rows = math.isqrt(int(listings * windows_depth / RECHECKED_COST)) if rechecked else read_rows
-    # with a price range, a tier of few enough listings to read whole is probed when more than that
-    # are expected in the range (and category), and walked only if its probe confirms it
-    common_in_range = [
-        b is not None and b <= small_rows and _common_in_range(text, b, in_category, price_share, range_rows)
+    # a filtered tier whose category and range are expected to let through more than reading costs
+    # less than walking is probed (_qualifying for a tier of more listings than a filtered one is read
+    # whole below; with a price range, _common_in_range for fewer); with a price range, walked only if
+    # its probe confirms it (range_walk_min)
+    many = [
+        b is not None and (
+            (b > small_rows and _qualifying(text, b, in_category, price_share) > read_rows)
+            or (b <= small_rows and _common_in_range(text, b, in_category, price_share, range_rows)))
         for text, b in zip(tiers.queries if tiers else (), bounds)
     ]
     tier_reads = [
-        "probe" if b is None or (b > small_rows and _qualifying(text, b, in_category, price_share) > read_rows)
-        or (within is not None and _common_in_category(text, within, read_rows)) or in_range_common
+        "probe" if b is None or many_in_range or (within is not None and _common_in_category(text, within, read_rows))
         else "small"
-        for text, b, in_range_common in zip(tiers.queries if tiers else (), bounds, common_in_range)
+        for text, b, many_in_range in zip(tiers.queries if tiers else (), bounds, many)
     ]
+    confirmed = [m and price_share is not None and bool(listings) for m in many]
     one_pass = (
         all(read == "small" for read in tier_reads + ([substring_read] if substring_tier else []))
         and _one_pass(any_bound, small_rows)
@@ -825,11 +839,8 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
-        if number < len(common_in_range) and common_in_range[number] and listings:
-            # walked only if the probe finds the range holding more than range_rows (a few dear
-            # listings among many words: `zildjian` in Baterias over 500, 1,381 of ~4,500 expected,
-            # walked 40,000 listings, 22 -> 46 ms at 1M; read whole after its probe, 22)
-            walk_min = max(walk_min, math.ceil(range_rows * probe_rows / listings))
+        if read == "probe" and number < len(confirmed) and confirmed[number]:
+            walk_min = max(walk_min, _range_walk_min(range_rows, probe_rows, listings))
         # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
         span_rows = None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings
         matches.append(TierRead(
