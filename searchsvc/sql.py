@@ -323,13 +323,15 @@ def words_or_substring(words: str, like: str, category: str | None = None, once:
     return f"(({substring_match(like, once)} AND {category_clause(category, once)}{within}) OR ({words}{within}))"
 
 
-# The match of a search whose substring-only names hold one of a few indexed words (holding_words): the
-# words' index reads the listings of its words or of those (exact, no recheck), and each is then
-# tested as stored: its words (ts_match_vq, which no index answers: see TSQUERY_CHECK; 0.3 us), else
-# its name holding the text (4-8 us, for the few). Through the trigram index instead, every listing
-# whose name holds the text was rechecked, keyed words and folded name: `moog` in Sintetizadores over
-# 500 read its 10,139 listings in 100 ms at 1M (ops/bench/EXPLAIN.md, session 16).
-HELD_MATCH = "(ts_match_vq(search_vector, {any}::tsquery) OR {substring})"
+def words_holding(words: str, any_match: str, like: str, once: bool = False) -> str:
+    """The match of a search whose substring-only names hold one of a few indexed words (holding_words):
+    `words`, a GIN read of its words or of those (wider_match; exact, no recheck), then each listing
+    tested as stored: its words (`any_match`'s placeholder; ts_match_vq, which no index answers: see
+    TSQUERY_CHECK; 0.3 us), else its name holding the text (`like`'s placeholder; 4-8 us, for the few).
+    Through the trigram index instead (words_or_substring), every listing whose name holds the text
+    was rechecked, keyed words and folded name: `moog` in Sintetizadores over 500 read its 10,139
+    listings in 100 ms at 1M (ops/bench/EXPLAIN.md, session 16)."""
+    return f"{words} AND (ts_match_vq(search_vector, {any_match}::tsquery) OR {substring_match(like, once)})"
 
 
 def holding_words(params: SearchParams) -> str | None:
@@ -386,14 +388,14 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False, e
     with no words at all, its substring matches among the newest listings. A text whose
     substring matches all match its words (substring_in_words) counts its word matches only; one
     whose substring-only matches hold one of a few indexed words (holding_words) reads those words
-    beside its own through the words' index (HELD_MATCH), not the trigram index.
+    beside its own through the words' index (words_holding), not the trigram index.
     With a category, words that are plain words (no phrase, weight or exclusion) are counted
     within it (CATEGORY_WORDS_MATCH): one index key each, whose statistics also give the planner's
     estimate per category, where the words' share times the category's share assumed the brand as
     common in every category (`fender` in Teclados: 17,048 estimated, none there). `blocks`: each
     index read also asks for the price range's blocks (list_count). `estimate`: for the planner's
     estimate only (count_estimate): the names holding the text as the trigram index finds them, as
-    the planner estimates them from its statistics (it cannot see into HELD_MATCH's test: it took a
+    the planner estimates them from its statistics (it cannot see into words_holding's test: it took a
     third of the words, and `pedal delay`, ~2,500 estimated, ran a capped count of 11 ms at 1M).
     """
     tiers = search_tiers(params)
@@ -429,8 +431,8 @@ def _search_match(params: SearchParams, args: list[Any], blocks: bool = False, e
         return narrowed(substring_match(like)), False
     if holding is not None:
         words = keyed or TSQUERY_MATCH.format(tsquery=bind_next(args, wider_match(tiers.any_match, holding)))
-        held = HELD_MATCH.format(any=bind_next(args, tiers.any_match), substring=substring_match(like))
-        return f"{narrowed(words)} AND {held}", keyed is not None
+        any_arg = bind_next(args, tiers.any_match)
+        return words_holding(narrowed(words), any_arg, like), keyed is not None
     if keyed:
         return words_or_substring(keyed, like, category, blocks=price_blocks()), True
     return words_or_substring(TSQUERY_MATCH.format(tsquery=bind_next(args, tiers.any_match)), like, blocks=price_blocks()), False
@@ -491,6 +493,12 @@ KEYED_MAX_SHARE = 0.01  # counts, facets and other sorts look a search's words u
 def category_bound(text: str, within: query.CategoryWords) -> int | None:
     """At most how many listings of the category match `text`, by ANALYZE's counts (None: unknown)."""
     return tsquery.bound(text, lambda word: None if word.prefix else within.at_most(word.lexeme))
+
+
+def category_listed(text: str, within: query.CategoryWords) -> int | None:
+    """How many listings of the category match `text` by the counts ANALYZE lists for its common words,
+    a word it does not list counting as none (None: unknown, a prefix)."""
+    return tsquery.bound(text, lambda word: None if word.prefix else within.listed(word.lexeme))
 
 
 def rare_in_category(text: str, within: query.CategoryWords, few: int) -> int | None:

@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from . import prices, query, recency, tsquery
 from .params import SearchParams
 from .sql import (
-    HELD_MATCH, LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
+    LIST_SQL, LISTING_COLUMNS, PRICE_BLOCKS_MATCH, PRICE_FILTERS, RANK_COLUMNS, SHORT_TEXT_PROBE_ROWS, SMALL_TIER_ROWS,
     TIER_ORDER, TSQUERY_CHECK, TSQUERY_MATCH, Query, and_all, bind_next, category_clause, filter_values, filtered_where,
-    category_bound, holding_words, keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category,
+    category_bound, category_listed, holding_words, keyed_words, like_pattern, only_used, order_by, price_clauses, price_share_of, rare_in_category,
     search_tiers, substring_in_words, substring_match, trigram_selective, where_clauses, wider_match, within_category,
-    words_or_substring,
+    words_holding, words_or_substring,
 )
 
 # Within a tier: newest first, in windows of RANK_WINDOW rows; inside a window, short names
@@ -640,7 +640,7 @@ def _common_in_category(text: str, within: query.CategoryWords, rows: int) -> bo
     below at 1M) read all of them and rechecked each for the substring, 125-145 ms; walked 5-13 ms
     (ops/bench/EXPLAIN.md, session 13). A word the counts do not list (rare there) is read whole
     from the category's keys as before (`amplificador` in Baterias: 0.6 ms; walked 7)."""
-    listed = tsquery.bound(text, lambda word: None if word.prefix else within.listed(word.lexeme))
+    listed = category_listed(text, within)
     return listed is not None and listed > rows
 
 
@@ -658,7 +658,7 @@ def _common_in_range(text: str, bound: int, within: query.CategoryWords | None, 
     if price_share is None:
         return False
     if within is not None:
-        listed = tsquery.bound(text, lambda word: None if word.prefix else within.listed(word.lexeme))
+        listed = category_listed(text, within)
         if listed is None:
             return False
         bound = min(bound, listed)
@@ -839,7 +839,7 @@ def search_page(params: SearchParams) -> Query:
             if blocks:
                 read, spans = "span", (bind_next(args, list(blocks)),)
         walk_min = _walk_min(bound, listings, windows_depth, probe_rows, filtered, one_word)
-        if read == "probe" and number < len(confirmed) and confirmed[number]:
+        if read == "probe" and confirmed[number]:
             walk_min = max(walk_min, _range_walk_min(range_rows, probe_rows, listings))
         # a span read holds the tier's listings of at most WALK_FACTOR x the probe's listings' days
         span_rows = None if bound is None or not listings else bound * WALK_FACTOR * probe_rows // listings
@@ -854,7 +854,7 @@ def search_page(params: SearchParams) -> Query:
     elif substring_tier:
         like, any_match = bind_next(args, like_pattern(params.name)), bind_next(args, tiers.any_match)
         substring = SUBSTRING_ONLY_MATCH.format(substring=substring_match(like, once=True), any=any_match)
-        if holding is not None:  # (read through the words holding the text: sql.HELD_MATCH)
+        if holding is not None:  # (read through the words holding the text: sql.words_holding)
             substring = f"{TSQUERY_MATCH.format(tsquery=bind_next(args, holding))} AND {substring}"
         matches.append(TierRead(substring, substring, read_filters(False, None), filters, substring_read))
     candidates = ""
@@ -867,19 +867,17 @@ def search_page(params: SearchParams) -> Query:
                 args, wider_match(tiers.any_match, holding)))
         else:
             words = keyed[0]
-        # (with the substring and the keyed words, the trigram index's pages are rechecked: words_or_substring)
-        recheck_us = prices.FOLDED_RECHECK_US if like is not None and keyed is not None and holding is None else 0.0
         if like is None:
-            match, read = words, read_filters(keyed is not None, any_bound, recheck_us)
+            match, read = words, read_filters(keyed is not None, any_bound)
         elif holding is not None:  # the words or the words holding the text, then each listing tested
-            match = f"{words} AND {HELD_MATCH.format(any=any_match, substring=substring_match(like, once=True))}"
-            read = read_filters(keyed is not None, any_bound)
+            match, read = words_holding(words, any_match, like, once=True), read_filters(keyed is not None, any_bound)
         else:  # each arm of the OR asks its own index for the range's blocks
-            blocks = read_blocks(any_bound, recheck_us)
+            # (with the keyed words, the trigram index's pages are rechecked: words_or_substring)
+            blocks = read_blocks(any_bound, prices.FOLDED_RECHECK_US if keyed is not None else 0.0)
             match = words_or_substring(words, like, category if keyed else None, once=True, blocks=blocks)
             read = and_all((keyed_clauses if keyed else clauses) + tested_price)
         candidates = CANDIDATES_SQL.format(columns=RANK_COLUMNS, match=match, filters=read)
-        # (HELD_MATCH tests each candidate's own words: they are the matches whatever the keyed words match)
+        # (words_holding tests each candidate's own words: they are the matches whatever the keyed words match)
         counted = keyed is None or keyed[1] or holding is not None
     parts = []
     probe_arg = walk_arg = walk_min_arg = None

@@ -4,7 +4,8 @@ One short statement per search text (and category), kept per worker for WORD_CAC
 (views._expanded): each word's literal and stemmed lexemes with how many listings hold them
 (search_word), synonyms, near spellings of words that match nothing, the words a short prefix
 stands for, the indexed words through which names may hold the text other than as its words (none:
-no substring tier; a few: the substring tier is read through them), the spread of publish dates (recency.py) and, with a category, the category's common words (migration 0019).
+no substring tier; a few: the substring tier is read through them), the spread of publish dates
+(recency.py) and, with a category, the category's common words (migration 0019).
 query.expansion_from_rows() reads its rows; query.tiers() and sql_search.search_page() use them.
 Pure functions, but for look_up(), which runs the look-up and the phrase count through the fetch it
 is given (the service's pools, or a benchmark's or test's connection) so that all of them expand a

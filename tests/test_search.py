@@ -234,7 +234,7 @@ async def test_a_substring_held_by_words_whose_stored_form_keeps_its_accents_is_
 
 
 async def test_a_search_through_the_words_holding_its_text_is_estimated_as_the_planner_sees_names(database_url):
-    """The planner cannot see into the test HELD_MATCH makes of each listing (a function, a third of
+    """The planner cannot see into the test sql.words_holding makes of each listing (a function, a third of
     the rows to it): the estimate that decides whether to count asks for the words or the names
     holding the text, as it estimates them from its statistics; the count itself reads the words."""
     from searchsvc import sql
