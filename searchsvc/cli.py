@@ -1,4 +1,4 @@
-"""The `searchsvc` command: migrate, serve, load, seed, and a private development database."""
+"""The `searchsvc` command: migrate, serve, load, seed, prewarm, and a private development database."""
 
 from __future__ import annotations
 
@@ -110,6 +110,30 @@ def cmd_suggest_refresh(args: argparse.Namespace) -> None:
             await conn.close()
 
     asyncio.run(refresh())
+
+
+async def _prewarm() -> None:
+    from . import prewarm
+
+    conn = await db.connect(settings_or_exit())
+    try:
+        started = time.monotonic()
+        try:
+            read = await prewarm.prewarm(conn)
+        except prewarm.PrewarmUnavailable as exc:
+            print(f"searchsvc prewarm: {exc}", file=sys.stderr)
+            sys.exit(1)
+    finally:
+        await conn.close()
+    for relation in read:
+        if relation.bytes >= 2**20:  # (the smaller ones are counted in the total)
+            print(f"{relation.relation}: {relation.bytes / 2**20:,.0f} MB")
+    total = sum(relation.bytes for relation in read) / 2**20
+    print(f"prewarmed {len(read)} tables and indexes, {total:,.0f} MB, in {time.monotonic() - started:.1f} s")
+
+
+def cmd_prewarm(args: argparse.Namespace) -> None:
+    asyncio.run(_prewarm())
 
 
 def cmd_load(args: argparse.Namespace) -> None:
@@ -263,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
         "suggest-refresh", help="rebuild the /suggest and did-you-mean words from the live listings (load and seed do it)"
     )
     p.set_defaults(func=cmd_suggest_refresh)
+
+    p = sub.add_parser(
+        "prewarm", help="read the tables and indexes searches use into memory (after the database starts cold)"
+    )
+    p.set_defaults(func=cmd_prewarm)
 
     p = sub.add_parser("devdb", help="a private PostgreSQL cluster for development (as `make run` uses)")
     p.add_argument("action", choices=["start", "stop", "url"])

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from searchsvc import auth, db, ingest
+from searchsvc import auth, cli, db, ingest
 from searchsvc.app import create_app
 from searchsvc.devdb import Cluster
 from searchsvc.settings import Settings
@@ -154,6 +154,18 @@ async def write_token(url: str, name: str = "scraper") -> str:
         return await auth.create_token(conn, name)
     finally:
         await conn.close()
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `searchsvc argv...` run in this process."""
+    capsys.readouterr()
+    try:
+        cli.main(list(argv))
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return (code if isinstance(code, int) else 1 if code else 0), out, err
 
 
 async def assert_rejected(resp, field: str) -> None:

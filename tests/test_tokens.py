@@ -6,21 +6,9 @@ import hashlib
 import asyncpg
 import pytest
 
-from searchsvc import auth, cli
+from searchsvc import auth
 
-from .conftest import fetch
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of `searchsvc argv...` run in this process."""
-    capsys.readouterr()
-    try:
-        cli.main(list(argv))
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1 if code else 0), out, err
+from .conftest import fetch, run_cli
 
 
 @pytest.fixture

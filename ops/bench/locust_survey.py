@@ -16,6 +16,9 @@ request is a different search (the words looked up, pages read and counted anew,
 traffic), where run.py's scenarios repeat one URL each (RESULTS.md, session 15):
 
     .venv/bin/python ops/bench/locust_survey.py --base http://127.0.0.1:8091 --load 8 --duration 45
+
+It does not touch the database: run `searchsvc prewarm` against the service's database first (run.py
+does), or the first searches may read from the disk (RESULTS.md, session 17).
 """
 
 from __future__ import annotations

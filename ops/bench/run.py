@@ -4,7 +4,8 @@
 
 1. a private PostgreSQL cluster (--dir, default .data/bench) with pg_stat_statements, and in it
    a database `bench_<rows>` migrated and seeded with `searchsvc seed --rows N` (reused when it
-   already holds N listings), vacuumed so that index-only scans read no table pages;
+   already holds N listings), vacuumed so that index-only scans read no table pages, and read
+   into memory (`searchsvc prewarm`: a page cache emptied since the last run is not the service);
 2. gunicorn with ops/gunicorn.conf.py (aiohttp uvloop workers) on 127.0.0.1:--port;
 3. each scenario, then the mix, driven by wrk (ops/bench/deps.sh installs it) at --concurrency
    open connections for --duration seconds;
@@ -485,6 +486,9 @@ def main(argv: list[str] | None = None) -> None:
 
     cluster = prepare_cluster(args.dir)
     url, heap_order = prepare_database(cluster, args.rows, args.keep_order)
+    # from memory, as a database in service reads it: a page cache emptied since the last run made the
+    # first searches wait on the disk for seconds (searchsvc/prewarm.py)
+    run_cli(url, "prewarm")
     service = start_service(args, url)
     try:
         chosen = [s for s in scenarios() if not args.only or args.only in s.name]
