@@ -34,6 +34,7 @@ def connection_settings(settings: Settings, generic_plans: bool = False) -> dict
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
         "work_mem": f"{settings.work_mem_mb}MB",
+        "DateStyle": "ISO",  # dates as text are YYYY-MM-DD (sql.LISTING_COLUMNS)
         "jit": "off",  # JIT compilation costs more than our short queries take
         # concurrent requests already keep every core busy; parallel workers only add start-up cost
         "max_parallel_workers_per_gather": "0",

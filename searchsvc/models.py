@@ -31,12 +31,12 @@ class Listing(BaseModel):
 
 
 def listing_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One listing as JSON-ready data, with Listing's keys in its order (dates stay dates: orjson)."""
-    price = row["price"]
+    """One listing as JSON-ready data, with Listing's keys in its order (price and dates arrive as text:
+    sql.LISTING_COLUMNS)."""
     return {
-        "id": row["id"], "name": row["name"], "price": None if price is None else f"{price:.2f}",
+        "id": row["id"], "name": row["name"], "price": row["price_text"],
         "link": row["link"], "image": row["image"], "location": row["location"],
-        "category": row["category"], "expiration": row["expiration"], "publish": row["publish"],
+        "category": row["category"], "expiration": row["expiration_text"], "publish": row["publish_text"],
         "website": row["website"],
     }
 

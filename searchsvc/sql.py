@@ -59,7 +59,12 @@ def _renumbered(text: str) -> tuple[str, tuple[int, ...]]:
     return _PLACEHOLDER.sub(lambda m: f"${new_number[int(m.group(1))]}", text), tuple(used)
 
 
-LISTING_COLUMNS = "id, name, price, link, image, location, category, expiration, publish, website"
+# price and dates as the response writes them (numeric(10, 2) and ISO dates as text: db pins DateStyle),
+# which PostgreSQL formats for less than asyncpg's Decimal and date objects and Python's formatting cost
+LISTING_COLUMNS = (
+    "id, name, price::text AS price_text, link, image, location, category, "
+    "expiration::text AS expiration_text, publish::text AS publish_text, website"
+)
 # What ranking reads of each candidate (the window order: publish, id, name's word count); the page's
 # own rows are read whole at the end, by id: 51 rows, not every candidate of every tier
 RANK_COLUMNS = "id, name, publish"

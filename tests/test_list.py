@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 from yarl import URL
 
-from .conftest import assert_rejected, insert, listing
+from searchsvc.app import create_app
+
+from .conftest import assert_rejected, fetch, insert, listing
 
 RESULT_KEYS = ["id", "name", "price", "link", "image", "location", "category", "expiration", "publish", "website"]
 
@@ -32,6 +34,18 @@ async def test_response_shape_field_by_field(client, database_url):
         "image": "https://img.test/1.jpg", "location": "Sevilla", "category": "guitarras",
         "expiration": "2099-01-02", "publish": "2026-03-04", "website": "reverb",
     }
+
+
+async def test_dates_are_iso_whatever_the_database_datestyle(aiohttp_client, settings, database_url):
+    # (the page reads dates as text: the service's connections pin DateStyle, db.connection_settings)
+    await fetch(database_url, f'ALTER DATABASE "{URL(database_url).path.lstrip("/")}" SET DateStyle = \'SQL, DMY\'')
+    await insert(database_url, [listing(
+        1, name="Guitarra Fender", price=Decimal("5"), expiration=date(2099, 1, 2), publish=date(2026, 3, 4),
+    )])
+    client = await aiohttp_client(await create_app(settings))
+    for path in ("/listInstrument", "/listInstrument?sort=newest", "/searchInstrument?name=guitarra"):
+        [result] = (await (await client.get(path)).json())["results"]
+        assert (result["price"], result["expiration"], result["publish"]) == ("5.00", "2099-01-02", "2026-03-04"), path
 
 
 async def test_null_fields_are_null(client, database_url):
