@@ -59,8 +59,10 @@ def _renumbered(text: str) -> tuple[str, tuple[int, ...]]:
     return _PLACEHOLDER.sub(lambda m: f"${new_number[int(m.group(1))]}", text), tuple(used)
 
 
-# price and dates as the response writes them (numeric(10, 2) and ISO dates as text: db pins DateStyle),
-# which PostgreSQL formats for less than asyncpg's Decimal and date objects and Python's formatting cost
+# price and dates as the response writes them: numeric(10, 2) as text has its two decimals, dates are
+# ISO (db.connection_settings pins DateStyle). PostgreSQL formats them for less than asyncpg's Decimal
+# and date objects plus Python's formatting cost: -0.18 ms of the service's CPU per 51-row page
+# (ops/bench/RESULTS.md, session 17)
 LISTING_COLUMNS = (
     "id, name, price::text AS price_text, link, image, location, category, "
     "expiration::text AS expiration_text, publish::text AS publish_text, website"

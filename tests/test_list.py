@@ -37,7 +37,8 @@ async def test_response_shape_field_by_field(client, database_url):
 
 
 async def test_dates_are_iso_whatever_the_database_datestyle(aiohttp_client, settings, database_url):
-    # (the page reads dates as text: the service's connections pin DateStyle, db.connection_settings)
+    # (the page reads dates as text: the service's connections pin DateStyle, db.connection_settings);
+    # the app is made after the ALTER, so that its connections open with the database's setting
     await fetch(database_url, f'ALTER DATABASE "{URL(database_url).path.lstrip("/")}" SET DateStyle = \'SQL, DMY\'')
     await insert(database_url, [listing(
         1, name="Guitarra Fender", price=Decimal("5"), expiration=date(2099, 1, 2), publish=date(2026, 3, 4),
